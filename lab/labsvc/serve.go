@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log"
+	"net/http"
+	"os"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// defaultPorts are the ports the real Smart Smoker images listen on.
+var defaultPorts = map[string]string{
+	"backend":        "3001",
+	"frontend":       "3000",
+	"device-service": "3003",
+	"smoker-ui":      "8080",
+}
+
+// serve answers like the real service: / and /api/health always, and on the
+// backend /api/ready, which (like the real one) fails while the database is
+// unreachable. A "broken" build starts and listens but fails every probe.
+func serve() int {
+	role := os.Getenv("STANDIN_ROLE")
+	version := os.Getenv("STANDIN_VERSION")
+	broken := os.Getenv("STANDIN_BROKEN") == "1"
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = defaultPorts[role]
+	}
+	if port == "" {
+		fmt.Fprintf(os.Stderr, "serve: no port for role %q\n", role)
+		return 2
+	}
+	db := newReadiness(os.Getenv("DB_URL"))
+
+	reply := func(w http.ResponseWriter, status int, body map[string]any) {
+		body["service"], body["version"] = role, version
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(status)
+		_ = json.NewEncoder(w).Encode(body)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/api/health", func(w http.ResponseWriter, r *http.Request) {
+		if broken {
+			reply(w, 500, map[string]any{"status": "error", "error": "broken build"})
+			return
+		}
+		reply(w, 200, map[string]any{"status": "ok"})
+	})
+	mux.HandleFunc("/api/ready", func(w http.ResponseWriter, r *http.Request) {
+		if broken {
+			reply(w, 500, map[string]any{"status": "error", "error": "broken build"})
+			return
+		}
+		if err := db.check(r.Context()); err != nil {
+			reply(w, 503, map[string]any{"status": "unavailable", "database": err.Error()})
+			return
+		}
+		reply(w, 200, map[string]any{"status": "ok", "database": db.state()})
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if broken {
+			http.Error(w, "broken build", 500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!doctype html><title>Smart Smoker</title><h1>%s %s</h1>\n", role, version)
+	})
+	log.Printf("%s %s listening on :%s (broken=%v)", role, version, port, broken)
+	if err := http.ListenAndServe(":"+port, mux); err != nil {
+		log.Print(err)
+		return 1
+	}
+	return 0
+}
+
+// readiness pings MongoDB with the service's own credentials.
+type readiness struct {
+	client *mongo.Client
+}
+
+func newReadiness(url string) *readiness {
+	if url == "" {
+		return &readiness{}
+	}
+	client, err := mongo.Connect(options.Client().ApplyURI(url).
+		SetServerSelectionTimeout(2 * time.Second).SetConnectTimeout(2 * time.Second))
+	if err != nil {
+		log.Printf("DB_URL rejected: %v", err)
+		return &readiness{}
+	}
+	return &readiness{client: client}
+}
+
+func (r *readiness) state() string {
+	if r.client == nil {
+		return "not configured"
+	}
+	return "ok"
+}
+
+func (r *readiness) check(ctx context.Context) error {
+	if r.client == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	return r.client.Database("smartsmoker").RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+}

@@ -1,0 +1,53 @@
+# Shared settings and helpers for the lab scripts. Sourced, never run.
+# The lab is real equipment: a Docker engine, a registry, a Temporal dev
+# server and four SSH-reachable hosts with their own Docker engines.
+set -euo pipefail
+
+LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(dirname "$LAB_ROOT")"
+
+# Everything built is cached here across runs and clones (never in the repo).
+if [ -z "${SMOKESTACK_CACHE:-}" ]; then
+  if [ -w /var/cache ]; then SMOKESTACK_CACHE=/var/cache/smokestack; else SMOKESTACK_CACHE="$HOME/.cache/smokestack"; fi
+fi
+export SMOKESTACK_CACHE
+LAB_BIN="$SMOKESTACK_CACHE/bin"
+LAB_STATE="$SMOKESTACK_CACHE/lab"
+LAB_SSH_KEY="$LAB_STATE/ssh/id_ed25519"
+
+# Pinned versions of the lab's real servers, built from their Go modules.
+TEMPORAL_CLI_VERSION=v1.5.1
+FERRETDB_VERSION=v1.24.2
+MONGO_TOOLS_VERSION=v0.0.0-20260702221138-e4f25276abe9
+COMPOSE_VERSION=v2.40.3
+
+LAB_NETWORK=smokestack-lab
+LAB_SUBNET=172.29.101.0/24
+LAB_GATEWAY=172.29.101.1
+LAB_REGISTRY_PORT=5000
+LAB_REGISTRY="127.0.0.1:$LAB_REGISTRY_PORT"
+# name:ip:debian-suite of every lab host; the names are the Smart Smoker
+# environments. The Pi's compose file needs Docker Engine >= 25
+# (healthcheck.start_interval), so the smoker runs trixie (Docker 26, Compose
+# v2 only); the others run bookworm (Docker 20.10, Compose v2 and v1).
+LAB_HOSTS=(dev-cloud:172.29.101.11:bookworm prod-cloud:172.29.101.12:bookworm virtual-smoker:172.29.101.13:bookworm smoker:172.29.101.14:trixie)
+LAB_SUITES=(bookworm trixie)
+host_name() { echo "${1%%:*}"; }
+host_ip() { local rest=${1#*:}; echo "${rest%%:*}"; }
+host_suite() { echo "${1##*:}"; }
+
+TEMPORAL_PORT="${TEMPORAL_PORT:-7233}"
+TEMPORAL_UI_PORT="${TEMPORAL_UI_PORT:-8233}"
+
+step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+info() { printf '    %s\n' "$*"; }
+die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
+
+# Seconds since the epoch with decimals, for progress timing.
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+host_container() { echo "smokestack-lab-$1"; }
+
+# content_hash FILE... : a short hash of files' contents, to tag what was built from them.
+content_hash() { cat "$@" | sha256sum | cut -c1-12; }

@@ -1,0 +1,16 @@
+# Debian packages the lab needs on the outer machine.
+ensure_packages() {
+  local need=()
+  command -v dockerd >/dev/null || need+=(docker.io)
+  command -v debootstrap >/dev/null || need+=(debootstrap)
+  command -v docker-registry >/dev/null || need+=(docker-registry)
+  dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+  command -v ssh-keygen >/dev/null || need+=(openssh-client)
+  command -v curl >/dev/null || need+=(curl)
+  command -v ip >/dev/null || need+=(iproute2)
+  command -v go >/dev/null || die "Go is needed to build the lab's servers (Temporal, FerretDB, mongo-tools, Compose v2)"
+  if [ ${#need[@]} -eq 0 ]; then info "all present"; return; fi
+  info "installing from Debian: ${need[*]}"
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+}

@@ -1,0 +1,11 @@
+# The lab's secrets: random values made once, kept in the cache (mode 0600),
+# read by the worker through smokestack.yml like production's secret files.
+ensure_secrets() {
+  local dir="$LAB_STATE/secrets" name
+  mkdir -p "$dir"; chmod 700 "$dir"
+  # base64 carries "+", "/" and "=": the app password must survive URL-encoding.
+  for name in mongo-root-password mongo-app-password vapid-private-key; do
+    [ -s "$dir/$name" ] || (umask 077; head -c 24 /dev/urandom | base64 > "$dir/$name")
+  done
+  info "$dir"
+}

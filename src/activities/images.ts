@@ -1,0 +1,22 @@
+// Image references and digests: which manifest a container really runs.
+import type { ServiceImage } from '../workflows/types.ts';
+
+/** The repository part of a reference, Docker Hub prefixes removed: "mongo:7.0" -> "mongo". */
+export function repositoryOf(ref: string): string {
+  let name = ref.split('@')[0]!;
+  const lastSlash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  if (colon > lastSlash) name = name.slice(0, colon);
+  return name.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '').replace(/^library\//, '');
+}
+
+/** The RepoDigests entry for this reference's repository, if the image came from a registry. */
+export function digestFor(ref: string, repoDigests: readonly string[]): string | null {
+  const repo = repositoryOf(ref);
+  return repoDigests.find((d) => repositoryOf(d) === repo) ?? null;
+}
+
+/** What a pinned service is started from: the digest when known, else the local image ID. */
+export function pinnedRef(image: ServiceImage): string {
+  return image.digest ?? image.imageId;
+}

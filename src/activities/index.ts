@@ -1,0 +1,25 @@
+// Every activity the worker registers, bound to the worker's configuration.
+import { configPath } from '../config/load.ts';
+import { healthGate } from './health.ts';
+import { planDeploy } from './plan.ts';
+import { preflight } from './preflight.ts';
+import { pullImages, startStack, uploadStack } from './stack.ts';
+import type { DeployInput } from '../workflows/types.ts';
+
+export interface ActivityDeps {
+  /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
+  configFile: string;
+}
+
+export function createActivities(deps: ActivityDeps = { configFile: configPath() }) {
+  return {
+    planDeploy: (input: DeployInput) => planDeploy(deps.configFile, input),
+    preflight,
+    uploadStack,
+    pullImages,
+    startStack,
+    healthGate,
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,42 @@
+// How activities reach hosts: one SSH session per activity attempt, every
+// command logged (argv only) through the activity logger, and heartbeats so
+// that a dead worker is noticed and its attempt retried elsewhere.
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { HostUnreachableError, withHost, type RemoteHost } from '../ssh/executor.ts';
+import type { HostTarget } from '../workflows/types.ts';
+
+export function onHost<T>(target: HostTarget, fn: (host: RemoteHost) => Promise<T>): Promise<T> {
+  const log = (line: string) => activityLog(line);
+  return withHost(target, log, fn).catch((err: unknown) => {
+    // Unreachable hosts are retried by the activity's retry policy; say so plainly.
+    if (err instanceof HostUnreachableError) throw ApplicationFailure.retryable(err.message, 'HostUnreachable');
+    throw err;
+  });
+}
+
+export function activityLog(line: string): void {
+  try {
+    Context.current().log.info(line);
+  } catch {
+    // outside an activity (benchmarks, scripts): stay quiet
+  }
+}
+
+/** Heartbeats every few seconds while work runs, so long remote commands keep the attempt alive. */
+export async function whileHeartbeating<T>(work: Promise<T>, details?: () => unknown): Promise<T> {
+  let ctx: Context | undefined;
+  try {
+    ctx = Context.current();
+  } catch {
+    return work;
+  }
+  const beat = () => ctx!.heartbeat(details?.());
+  beat();
+  const timer = setInterval(beat, 2000);
+  try {
+    return await work;
+  } finally {
+    clearInterval(timer);
+  }
+}

@@ -1,0 +1,106 @@
+// The stack on the host: its files, its images, its containers.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { posix } from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { composeConfig, composePull, composeUp, type ComposeProject } from '../commands/compose.ts';
+import { inspectImages } from '../commands/docker.ts';
+import { makeDir, writeFile } from '../commands/files.ts';
+import { RemoteCommandError, type RemoteHost } from '../ssh/executor.ts';
+import type { DeployPlan, HostFacts, ServiceImage } from '../workflows/types.ts';
+import { digestFor } from './images.ts';
+import { sha256 } from './plan.ts';
+import { onHost, whileHeartbeating } from './remote.ts';
+import { envLine, readSecret } from './secrets.ts';
+
+/** Written beside the compose file: every service pinned to the digest pulled for this deploy. */
+export const PINS_FILE = 'smokestack.pins.yml';
+export const ENV_FILE = '.env';
+
+export function composeProject(plan: DeployPlan, facts: HostFacts, pinned = true): ComposeProject {
+  const files = [posix.join(plan.deployDir, plan.composeFileName)];
+  if (pinned) files.push(posix.join(plan.deployDir, PINS_FILE));
+  return { flavor: facts.compose, dir: plan.deployDir, files };
+}
+
+/** Uploads the compose file and its companions, and writes .env (0600) with the version and secrets. */
+export async function uploadStack(plan: DeployPlan): Promise<void> {
+  const compose = readFileSync(plan.composeFile);
+  if (sha256(compose) !== plan.composeSha256) {
+    throw ApplicationFailure.nonRetryable(`${plan.composeFile} changed since this deploy was planned`, 'ConfigChanged');
+  }
+  const env = [envLine('VERSION', plan.version)];
+  for (const [name, value] of Object.entries(plan.settings)) env.push(envLine(name, value));
+  for (const [name, source] of Object.entries(plan.secrets)) env.push(envLine(name, readSecret(name, source)));
+
+  await onHost(plan.host, async (host) => {
+    await host.check(makeDir(plan.deployDir));
+    await host.check(writeFile(posix.join(plan.deployDir, plan.composeFileName), compose.toString('utf8')));
+    for (const local of plan.extraFiles) {
+      const remote = posix.join(plan.deployDir, basename(local));
+      if (statSync(local).isDirectory()) await host.uploadDir(local, remote);
+      else await host.check(writeFile(remote, readFileSync(local, 'utf8')));
+    }
+    await host.check(writeFile(posix.join(plan.deployDir, ENV_FILE), env.join('\n') + '\n', '0600'));
+  });
+}
+
+/** Pulls the stack's images, then pins each service to the digest it got. */
+export async function pullImages(plan: DeployPlan, facts: HostFacts): Promise<ServiceImage[]> {
+  return onHost(plan.host, async (host) => {
+    const project = composeProject(plan, facts, false);
+    await whileHeartbeating(host.check(composePull(project), { timeoutSeconds: 900 }));
+    const images = await resolveImages(host, project);
+    await host.check(writeFile(posix.join(plan.deployDir, PINS_FILE), pinsFile(plan, images, composeFileVersion(plan))));
+    return images;
+  });
+}
+
+/** `up -d` on the pinned stack. Never `down` first: a failed start leaves the old containers. */
+export async function startStack(plan: DeployPlan, facts: HostFacts): Promise<void> {
+  await onHost(plan.host, async (host) => {
+    const up = await whileHeartbeating(
+      host.run(composeUp(composeProject(plan, facts)), { timeoutSeconds: plan.health.timeoutSeconds + 120 }),
+    );
+    if (up.code !== 0) {
+      throw ApplicationFailure.nonRetryable(`compose up failed: ${lastLines(up.stderr || up.stdout, 8)}`, 'StartFailed');
+    }
+  });
+}
+
+/** The image each compose service names, with the digest and ID it resolves to on this host. */
+export async function resolveImages(host: RemoteHost, project: ComposeProject): Promise<ServiceImage[]> {
+  const model = parseYaml(await host.check(composeConfig(project))) as { services?: Record<string, { image?: string }> };
+  const services = Object.entries(model.services ?? {}).filter(([, s]) => s.image);
+  const refs = services.map(([, s]) => s.image!);
+  const inspected = await host.run(inspectImages(refs));
+  const byRef = new Map<string, { Id: string; RepoDigests: string[] }>();
+  inspected.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .forEach((line, i) => byRef.set(refs[i]!, JSON.parse(line)));
+  if (inspected.code !== 0 && byRef.size < refs.length) throw new RemoteCommandError('docker image inspect', inspected);
+  return services.map(([service, s]) => {
+    const image = byRef.get(s.image!)!;
+    return { service, image: s.image!, digest: digestFor(s.image!, image.RepoDigests ?? []), imageId: image.Id };
+  });
+}
+
+/** A compose override pinning every service to an exact image. */
+export function pinsFile(plan: Pick<DeployPlan, 'environment' | 'version'>, images: ServiceImage[], composeVersion?: string): string {
+  const services = Object.fromEntries(images.map((i) => [i.service, { image: i.digest ?? i.imageId }]));
+  const header = `# Written by smokestack for ${plan.environment} ${plan.version}: the exact images deployed.\n`;
+  return header + toYaml(composeVersion ? { version: composeVersion, services } : { services });
+}
+
+/** The compose file's legacy `version:`; Compose v1 needs an override file to repeat it. */
+function composeFileVersion(plan: DeployPlan): string | undefined {
+  const doc = parseYaml(readFileSync(plan.composeFile, 'utf8')) as { version?: unknown };
+  return typeof doc?.version === 'string' ? doc.version : undefined;
+}
+
+export function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join('\n');
+}

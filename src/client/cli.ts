@@ -1,0 +1,61 @@
+// The smokestack command line. Each command validates its input against the
+// configuration first, then talks to Temporal; hosts are only ever reached
+// by the worker.
+import { Command, Option } from 'commander';
+import { ConfigError, configPath, loadConfig } from '../config/load.ts';
+import { runDeploy } from './deploy-command.ts';
+import { EXIT } from './exit-codes.ts';
+import { deployRequest, InputError } from './input.ts';
+import { connectClient, temporalSettings, TemporalUnreachableError } from './temporal.ts';
+
+const write = (line: string) => console.log(line);
+
+const program = new Command('smokestack')
+  .description('Durable deployments for Smart Smoker')
+  .addOption(new Option('-c, --config <file>', 'configuration file').env('SMOKESTACK_CONFIG').default('smokestack.yml'))
+  .showHelpAfterError();
+
+program
+  .command('deploy')
+  .description('deploy a version of the stack to an environment')
+  .argument('<environment>', 'environment name from the configuration')
+  .requiredOption('-v, --version <tag>', 'image tag to deploy')
+  .option('-w, --wait', 'follow the deploy to its end, exit non-zero unless it succeeded', false)
+  .option('--requested-by <who>', 'who asked, for the record', process.env.GITHUB_ACTOR ?? process.env.USER)
+  .action(async (environment: string, opts: { version: string; wait: boolean; requestedBy?: string }) => {
+    const config = loadConfig(configPath(program.opts().config));
+    const input = deployRequest(config, environment, opts.version, opts.requestedBy);
+    const settings = temporalSettings(config);
+    const client = await connectClient(settings);
+    try {
+      const out = await runDeploy(client, settings, input, { wait: opts.wait }, write);
+      process.exitCode = out.exitCode;
+    } finally {
+      await client.connection.close();
+    }
+  });
+
+program
+  .command('config')
+  .description('validate the configuration file and list its environments')
+  .action(() => {
+    const file = configPath(program.opts().config);
+    const config = loadConfig(file);
+    write(`${file}: valid`);
+    for (const [name, env] of Object.entries(config.environments)) {
+      write(`  ${name}: ${env.kind} stack on ${env.user}@${env.host}:${env.deployDir} (${Object.keys(env.services).join(', ')})`);
+    }
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof InputError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = EXIT.invalid;
+  } else if (err instanceof TemporalUnreachableError) {
+    console.error(`error: ${err.message}`);
+    process.exitCode = EXIT.unreachable;
+  } else {
+    console.error(err);
+    process.exitCode = EXIT.failed;
+  }
+});

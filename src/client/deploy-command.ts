@@ -1,0 +1,84 @@
+// `smokestack deploy ENV --version V [--wait]`: start the deploy workflow,
+// then (with --wait) follow it step by step until it ends.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { deployWorkflowId, progressQuery } from '../workflows/definitions.ts';
+import type { DeployInput, DeployResult } from '../workflows/types.ts';
+import { EXIT } from './exit-codes.ts';
+import { progressPrinter } from './render.ts';
+import { runUrl, type TemporalSettings } from './temporal.ts';
+
+export interface DeployOutput {
+  exitCode: number;
+  result?: DeployResult;
+}
+
+export async function runDeploy(
+  client: Client,
+  settings: TemporalSettings,
+  input: DeployInput,
+  options: { wait: boolean },
+  write: (line: string) => void,
+): Promise<DeployOutput> {
+  const workflowId = deployWorkflowId(input.environment);
+  let runId: string;
+  try {
+    const handle = await client.workflow.start('deploy', { taskQueue: settings.taskQueue, workflowId, args: [input] });
+    runId = handle.firstExecutionRunId;
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      const running = client.workflow.getHandle(workflowId);
+      const desc = await running.describe();
+      write(`refused: a deploy to ${input.environment} is already running: ${workflowId} (run ${desc.runId}, started ${desc.startTime.toISOString()})`);
+      write(`  ${runUrl(settings, workflowId, desc.runId)}`);
+      return { exitCode: EXIT.busy };
+    }
+    throw err;
+  }
+  write(`deploy ${input.version} -> ${input.environment}: ${workflowId}`);
+  write(`  Web UI: ${runUrl(settings, workflowId, runId)}`);
+  if (!options.wait) return { exitCode: EXIT.succeeded };
+  return follow(client, workflowId, runId, write);
+}
+
+/** Follows a run to its end, printing step changes; maps its outcome to an exit code. */
+export async function follow(client: Client, workflowId: string, runId: string, write: (line: string) => void): Promise<DeployOutput> {
+  const handle = client.workflow.getHandle(workflowId, runId);
+  const print = progressPrinter(write);
+  const outcome = handle.result().then(
+    (result: DeployResult) => ({ result }),
+    (error: unknown) => ({ error }),
+  );
+  let done = false;
+  void outcome.then(() => (done = true));
+  while (!done) {
+    await Promise.race([sleep(1000), outcome]);
+    try {
+      print(await handle.query(progressQuery));
+    } catch {
+      // the run may be between tasks; the next poll will tell
+    }
+  }
+  const ended = await outcome;
+  if ('result' in ended) {
+    print({ ...ended.result, phase: 'done' });
+    write(`succeeded: ${ended.result.environment} runs ${ended.result.version}`);
+    for (const s of ended.result.services) write(`  ${s.service}: ${s.digest ?? s.imageId}`);
+    return { exitCode: EXIT.succeeded, result: ended.result };
+  }
+  return failureOutput(ended.error, write, print);
+}
+
+function failureOutput(error: unknown, write: (line: string) => void, print: ReturnType<typeof progressPrinter>): DeployOutput {
+  const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
+  if (failure instanceof ApplicationFailure) {
+    const result = failure.details?.[0] as DeployResult | undefined;
+    if (result) print({ ...result, phase: 'done' });
+    write(`${result?.outcome ?? 'failed'}: ${failure.message}`);
+    const code = result?.outcome === 'rolled-back' ? EXIT.rolledBack : result?.outcome === 'rollback-failed' ? EXIT.rollbackFailed : EXIT.failed;
+    return { exitCode: code, result };
+  }
+  write(`failed: ${(error as Error).message}`);
+  return { exitCode: EXIT.failed };
+}

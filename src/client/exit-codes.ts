@@ -1,0 +1,16 @@
+// What the CLI's exit status means, for CI and for people.
+export const EXIT = {
+  succeeded: 0,
+  /** The deploy failed before changing anything that needed undoing. */
+  failed: 1,
+  /** Bad input or configuration: nothing was started and no host was touched. */
+  invalid: 2,
+  /** Refused: another deploy to this environment is running. */
+  busy: 3,
+  /** The deploy failed and the previous version was restored and is healthy. */
+  rolledBack: 4,
+  /** The deploy failed and so did the rollback: the environment needs a person now. */
+  rollbackFailed: 5,
+  /** Temporal could not be reached. */
+  unreachable: 6,
+} as const;

@@ -1,0 +1,32 @@
+// A remote command is data: an argv array, built by a pure function, and
+// turned into a shell string only by quote() in the one SSH executor.
+
+export type Argv = readonly string[];
+
+export interface Command {
+  argv: Argv;
+  /** Sent on the command's standard input (secrets travel here, never in argv). */
+  stdin?: string;
+  /** Standard output goes to this file on the host instead of back to us. */
+  stdoutFile?: string;
+}
+
+export const cmd = (...argv: string[]): Command => ({ argv });
+
+const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** POSIX shell quoting: every argument becomes exactly one word, whatever it holds. */
+export function quoteArg(arg: string): string {
+  if (arg !== '' && SAFE.test(arg)) return arg;
+  return `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+export function quote(command: Command): string {
+  const line = command.argv.map(quoteArg).join(' ');
+  return command.stdoutFile ? `${line} > ${quoteArg(command.stdoutFile)}` : line;
+}
+
+/** How a command is shown in logs and progress: argv only, never stdin. */
+export function describe(command: Command): string {
+  return quote(command) + (command.stdin !== undefined ? ' <(stdin)' : '');
+}

@@ -1,0 +1,24 @@
+// Pure builders for the file operations of a deploy.
+import { cmd, type Command } from './command.ts';
+
+export const makeDir = (path: string): Command => cmd('mkdir', '-p', path);
+
+// Written to a private temporary file and renamed over the target: a secret
+// is never readable by others, not even for a moment, and readers never see
+// half a file. The script is constant; the path and mode travel as $1 and $2.
+const ATOMIC_WRITE = 'umask 077 && rm -f -- "$2.smokestack-tmp" && cat > "$2.smokestack-tmp" && chmod "$1" "$2.smokestack-tmp" && mv -f -- "$2.smokestack-tmp" "$2"';
+
+/** Writes content (sent on stdin) to a file with the given mode: 0600 for secrets. */
+export const writeFile = (path: string, content: string, mode = '0644'): Command => ({
+  argv: ['sh', '-c', ATOMIC_WRITE, 'sh', mode, path],
+  stdin: content,
+});
+
+export const removeTree = (path: string): Command => cmd('rm', '-rf', '--', path);
+
+export const freeDiskKb = (path: string): Command => cmd('df', '-Pk', path);
+
+export const httpStatus = (url: string, timeoutSeconds = 5): Command =>
+  cmd('curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutSeconds), url);
+
+export const tailscaleStatus = (): Command => cmd('tailscale', 'status');

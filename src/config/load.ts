@@ -1,0 +1,88 @@
+// Reads smokestack.yml, validates it against the schema and resolves paths.
+// Every error names the file and the field, before anything touches a host.
+import { readFileSync, existsSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type Config, type EnvironmentConfig } from './schema.ts';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid configuration in ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const DEFAULT_CONFIG_FILE = 'smokestack.yml';
+
+/** The config file in use: --config, else $SMOKESTACK_CONFIG, else ./smokestack.yml. */
+export function configPath(explicit?: string): string {
+  return resolve(explicit ?? process.env.SMOKESTACK_CONFIG ?? DEFAULT_CONFIG_FILE);
+}
+
+export function loadConfig(file = configPath()): Config {
+  if (!existsSync(file)) throw new ConfigError(file, ['the file does not exist']);
+  const doc = parseDocument(readFileSync(file, 'utf8'));
+  if (doc.errors.length > 0) throw new ConfigError(file, doc.errors.map((e) => `YAML: ${e.message}`));
+  return parseConfig(doc.toJS(), file);
+}
+
+/** Validates an already-parsed document; `file` names it in errors and anchors relative paths. */
+export function parseConfig(raw: unknown, file: string): Config {
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.map(describeIssue));
+  const base = dirname(file);
+  const problems: string[] = [];
+  for (const [name, env] of Object.entries(parsed.data.environments)) {
+    resolveEnvironmentPaths(env, base, `environments.${name}`, problems);
+  }
+  if (problems.length > 0) throw new ConfigError(file, problems);
+  return parsed.data;
+}
+
+function resolveEnvironmentPaths(env: EnvironmentConfig, base: string, at: string, problems: string[]): void {
+  env.privateKey = expandPath(env.privateKey, base);
+  env.composeFile = resolve(base, env.composeFile);
+  if (!existsSync(env.composeFile)) problems.push(`${at}.composeFile: ${env.composeFile} does not exist`);
+  env.extraFiles = env.extraFiles.map((f, i) => {
+    const path = resolve(base, f);
+    if (!existsSync(path)) problems.push(`${at}.extraFiles.${i}: ${path} does not exist`);
+    return path;
+  });
+  for (const [name, source] of Object.entries(env.secrets)) {
+    if ('file' in source) env.secrets[name] = { ...source, file: expandPath(source.file, base) };
+  }
+}
+
+/** Expands ~ and ${VAR} / ${VAR:-default} in a path, then anchors it at base. */
+export function expandPath(path: string, base: string): string {
+  const expanded = path
+    .replace(/^~(?=\/|$)/, homedir())
+    .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) =>
+      process.env[name] || fallback || '',
+    );
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  return `${field}: ${issue.message}`;
+}
+
+export function environmentNames(config: Config): string[] {
+  return Object.keys(config.environments);
+}
+
+export function getEnvironment(config: Config, name: string): EnvironmentConfig {
+  const env = config.environments[name];
+  if (!env) {
+    throw new ConfigError(configPath(), [
+      `unknown environment "${name}"; known: ${environmentNames(config).join(', ')}`,
+    ]);
+  }
+  return env;
+}

@@ -1,0 +1,99 @@
+// The one schema for smokestack.yml. The validator, the error messages and
+// `smokestack config docs` all come from here, so they cannot drift apart.
+import { z } from 'zod';
+
+/** Docker's tag grammar: what a --version may be. Nothing else reaches a host. */
+export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const ENV_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+const CONTAINER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+const ENV_VAR_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./-]*$/;
+
+export const versionSchema = z
+  .string()
+  .regex(VERSION_PATTERN, 'must be an image tag: letters, digits, "_", "." and "-", at most 128 characters');
+
+const secretSource = z
+  .union([
+    z.object({ env: z.string().regex(ENV_VAR_PATTERN), encode: z.literal('uri').optional() }).strict(),
+    z.object({ file: z.string().min(1), encode: z.literal('uri').optional() }).strict(),
+  ])
+  .describe(
+    'Where the worker reads the value: { env: NAME } or { file: PATH }; encode: uri for a value used inside a URL. Values never enter workflows.',
+  );
+
+const serviceSchema = z
+  .object({
+    container: z
+      .string()
+      .regex(CONTAINER_NAME_PATTERN, 'must be a Docker container name')
+      .describe('Exact container name (compose container_name).'),
+    http: z
+      .string()
+      .url()
+      .optional()
+      .describe('URL probed from the host itself, e.g. the backend readiness endpoint. Must answer 2xx.'),
+    process: z
+      .string()
+      .optional()
+      .describe('Process name that must run inside the container (pgrep -x), for services with no endpoint.'),
+  })
+  .strict();
+
+const healthSchema = z
+  .object({
+    timeoutSeconds: z.number().int().min(5).max(3600).default(300).describe('One deadline for the whole stack to become healthy.'),
+    intervalSeconds: z.number().min(0.5).max(60).default(2).describe('Time between polls.'),
+    tailscale: z.boolean().default(false).describe('Also require `tailscale status` to succeed on the host.'),
+  })
+  .strict();
+
+export const environmentSchema = z
+  .object({
+    kind: z.enum(['cloud', 'device']).describe('cloud: backend, frontend, MongoDB. device: the smoker stack.'),
+    host: z.string().min(1).describe('SSH host name or address (the Tailscale name in production).'),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name').default('root'),
+    privateKey: z.string().min(1).describe('Path to the SSH private key the worker uses. ~ and ${VAR} are expanded.'),
+    connectTimeoutSeconds: z.number().int().min(1).max(120).default(10),
+    deployDir: z.string().regex(ABSOLUTE_PATH, 'must be an absolute path').describe('Directory on the host holding the stack.'),
+    composeFile: z.string().min(1).describe('Local compose file, relative to this config file; uploaded unchanged.'),
+    extraFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Local files or folders (relative to this config file) uploaded beside the compose file.'),
+    env: z
+      .record(z.string().regex(ENV_VAR_PATTERN), z.string())
+      .default({})
+      .describe('Plain settings written to the stack .env file.'),
+    secrets: z
+      .record(z.string().regex(ENV_VAR_PATTERN), secretSource)
+      .default({})
+      .describe('Secret settings written to the stack .env file (mode 0600).'),
+    services: z.record(z.string().min(1), serviceSchema).describe('Compose services to health-check, by service name.'),
+    health: healthSchema.default({ timeoutSeconds: 300, intervalSeconds: 2, tailscale: false }),
+    minFreeDiskMb: z.number().int().min(0).default(1024).describe('Preflight refuses to deploy below this much free disk.'),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    temporal: z
+      .object({
+        address: z.string().default('localhost:7233'),
+        namespace: z.string().default('default'),
+        taskQueue: z.string().default('smokestack'),
+        uiUrl: z.string().url().default('http://localhost:8233'),
+      })
+      .strict()
+      .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' }),
+    environments: z
+      .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
+      .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed'),
+  })
+  .strict();
+
+export type Config = z.infer<typeof configSchema>;
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type SecretSource = z.infer<typeof secretSource>;

@@ -1,0 +1,133 @@
+// The one place a command becomes a shell string and crosses the network.
+import { NodeSSH } from 'node-ssh';
+import { describe, quote, type Command } from '../commands/command.ts';
+
+export interface HostTarget {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  connectTimeoutSeconds: number;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Kill the wait (and the connection) after this long. */
+  timeoutSeconds?: number;
+}
+
+/** A connected host: runs argv commands, uploads files. */
+export interface RemoteHost {
+  run(command: Command, options?: RunOptions): Promise<CommandResult>;
+  /** Like run, but a non-zero exit is an error that carries the command and its stderr. */
+  check(command: Command, options?: RunOptions): Promise<string>;
+  uploadFile(local: string, remote: string): Promise<void>;
+  uploadDir(local: string, remote: string): Promise<void>;
+  close(): void;
+}
+
+export class RemoteCommandError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: CommandResult,
+  ) {
+    super(`\`${command}\` exited ${result.code}: ${(result.stderr || result.stdout).trim().slice(-2000)}`);
+    this.name = 'RemoteCommandError';
+  }
+}
+
+export class HostUnreachableError extends Error {
+  constructor(target: HostTarget, cause: unknown) {
+    super(`cannot reach ${target.user}@${target.host}:${target.port} over SSH: ${(cause as Error)?.message ?? cause}`);
+    this.name = 'HostUnreachableError';
+  }
+}
+
+export type CommandLog = (line: string) => void;
+
+export async function connect(target: HostTarget, log: CommandLog = () => {}): Promise<RemoteHost> {
+  const ssh = new NodeSSH();
+  try {
+    await ssh.connect({
+      host: target.host,
+      port: target.port,
+      username: target.user,
+      privateKeyPath: target.privateKey,
+      readyTimeout: target.connectTimeoutSeconds * 1000,
+      keepaliveInterval: 5000,
+      keepaliveCountMax: 3,
+    });
+  } catch (err) {
+    ssh.dispose();
+    throw new HostUnreachableError(target, err);
+  }
+  return new SshHost(ssh, target, log);
+}
+
+class SshHost implements RemoteHost {
+  constructor(
+    private readonly ssh: NodeSSH,
+    private readonly target: HostTarget,
+    private readonly log: CommandLog,
+  ) {}
+
+  async run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
+    const shown = describe(command);
+    this.log(`${this.target.host}$ ${shown}`);
+    const exec = this.ssh.execCommand(quote(command), { stdin: command.stdin });
+    const result = await withTimeout(exec, options.timeoutSeconds, () => {
+      this.ssh.dispose();
+      return new Error(`\`${shown}\` on ${this.target.host} did not finish within ${options.timeoutSeconds}s`);
+    });
+    // A dropped connection resolves with code null: that is a failure, not a success.
+    if (result.code === null) {
+      throw new HostUnreachableError(this.target, new Error(`connection lost during \`${shown}\``));
+    }
+    return { code: result.code, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  async check(command: Command, options?: RunOptions): Promise<string> {
+    const result = await this.run(command, options);
+    if (result.code !== 0) throw new RemoteCommandError(describe(command), result);
+    return result.stdout;
+  }
+
+  async uploadFile(local: string, remote: string): Promise<void> {
+    this.log(`${this.target.host}: upload ${local} -> ${remote}`);
+    await this.ssh.putFile(local, remote);
+  }
+
+  async uploadDir(local: string, remote: string): Promise<void> {
+    this.log(`${this.target.host}: upload ${local}/ -> ${remote}/`);
+    const ok = await this.ssh.putDirectory(local, remote, { recursive: true, concurrency: 4 });
+    if (!ok) throw new Error(`uploading ${local} to ${this.target.host}:${remote} failed`);
+  }
+
+  close(): void {
+    this.ssh.dispose();
+  }
+}
+
+function withTimeout<T>(work: Promise<T>, seconds: number | undefined, onTimeout: () => Error): Promise<T> {
+  if (!seconds) return work;
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), seconds * 1000);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Connects, runs fn, always disconnects. */
+export async function withHost<T>(target: HostTarget, log: CommandLog, fn: (host: RemoteHost) => Promise<T>): Promise<T> {
+  const host = await connect(target, log);
+  try {
+    return await fn(host);
+  } finally {
+    host.close();
+  }
+}

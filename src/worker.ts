@@ -1,0 +1,35 @@
+// The worker: runs smokestack's workflows and activities. CI's self-hosted
+// runner keeps one running; `npm run worker` starts one by hand.
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from './activities/index.ts';
+import { configPath, loadConfig } from './config/load.ts';
+import { temporalSettings } from './client/temporal.ts';
+
+export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+
+export async function createWorker(
+  connection: NativeConnection,
+  namespace: string,
+  taskQueue: string,
+  configFile = configPath(),
+): Promise<Worker> {
+  return Worker.create({ connection, namespace, taskQueue, workflowsPath, activities: createActivities({ configFile }) });
+}
+
+async function main(): Promise<void> {
+  const configFile = configPath();
+  const settings = temporalSettings(loadConfig(configFile));
+  const connection = await NativeConnection.connect({ address: settings.address });
+  const worker = await createWorker(connection, settings.namespace, settings.taskQueue, configFile);
+  console.log(`smokestack worker: ${settings.address} namespace ${settings.namespace}, task queue ${settings.taskQueue}`);
+  await worker.run();
+  await connection.close();
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

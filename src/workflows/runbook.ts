@@ -1,0 +1,60 @@
+// A runbook's steps with their state and times, answerable by query while
+// the workflow runs and after it ends. Workflow-safe: no I/O, and Date.now()
+// here is Temporal's deterministic workflow clock.
+import type { StepProgress } from './types.ts';
+
+export class Runbook {
+  readonly steps: StepProgress[];
+
+  constructor(names: readonly string[]) {
+    this.steps = names.map((name) => ({ name, state: 'pending' }));
+  }
+
+  /** Runs one named step, recording when it started and how it ended. */
+  async step<T>(name: string, work: () => Promise<T>, describe?: (result: T) => string): Promise<T> {
+    const step = this.find(name);
+    step.state = 'running';
+    step.startedAt = Date.now();
+    step.detail = undefined;
+    try {
+      const result = await work();
+      step.state = 'succeeded';
+      step.detail = describe?.(result);
+      return result;
+    } catch (err) {
+      step.state = 'failed';
+      step.detail = messageOf(err);
+      throw err;
+    } finally {
+      step.endedAt = Date.now();
+    }
+  }
+
+  skip(name: string, why: string): void {
+    const step = this.find(name);
+    step.state = 'skipped';
+    step.detail = why;
+  }
+
+  /** Adds steps that only some runs take (compensation), after the last one. */
+  add(...names: string[]): void {
+    for (const name of names) this.steps.push({ name, state: 'pending' });
+  }
+
+  snapshot(): StepProgress[] {
+    return this.steps.map((s) => ({ ...s }));
+  }
+
+  private find(name: string): StepProgress {
+    const step = this.steps.find((s) => s.name === name);
+    if (!step) throw new Error(`runbook has no step "${name}"`);
+    return step;
+  }
+}
+
+/** The innermost message of a Temporal failure chain (activity failures wrap the real cause). */
+export function messageOf(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}

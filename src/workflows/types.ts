@@ -1,0 +1,104 @@
+// Data that crosses the workflow boundary: inputs, plans, results. Plain
+// JSON, recorded in history, so never a secret (only where to find one).
+
+export interface DeployInput {
+  environment: string;
+  /** Image tag to deploy, validated against Docker's tag grammar. */
+  version: string;
+  /** Who or what asked (CLI user, CI run URL), shown in notifications. */
+  requestedBy?: string;
+}
+
+export interface HostTarget {
+  host: string;
+  port: number;
+  user: string;
+  /** Path of the key on the worker machine, not the key. */
+  privateKey: string;
+  connectTimeoutSeconds: number;
+}
+
+export type SecretRef = ({ env: string } | { file: string }) & { encode?: 'uri' };
+
+export interface ServiceCheck {
+  container: string;
+  http?: string;
+  process?: string;
+}
+
+/** Everything a deploy needs to know about its environment, fixed at planning time. */
+export interface DeployPlan {
+  environment: string;
+  kind: 'cloud' | 'device';
+  version: string;
+  host: HostTarget;
+  deployDir: string;
+  /** File name of the compose file in deployDir (same as the local file's). */
+  composeFileName: string;
+  /** sha256 of the compose file planned; the upload refuses a file changed since. */
+  composeSha256: string;
+  /** Local paths on the worker machine: the compose file and files uploaded beside it. */
+  composeFile: string;
+  extraFiles: string[];
+  /** Plain settings for the .env file. */
+  settings: Record<string, string>;
+  /** Where the worker reads each secret setting (names and sources only). */
+  secrets: Record<string, SecretRef>;
+  services: Record<string, ServiceCheck>;
+  health: { timeoutSeconds: number; intervalSeconds: number; tailscale: boolean };
+  minFreeDiskMb: number;
+}
+
+export type ComposeFlavor = 'v2' | 'v1';
+
+export interface HostFacts {
+  compose: ComposeFlavor;
+  composeVersion: string;
+  dockerVersion: string;
+  freeDiskMb: number;
+}
+
+/** One service's image: the tag asked for and the digest that actually runs. */
+export interface ServiceImage {
+  service: string;
+  image: string;
+  /** repository@sha256:..., the registry manifest digest. */
+  digest: string | null;
+  imageId: string;
+}
+
+export interface ServiceHealth {
+  service: string;
+  container: string;
+  healthy: boolean;
+  detail: string;
+}
+
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+
+export interface StepProgress {
+  name: string;
+  state: StepState;
+  startedAt?: number;
+  endedAt?: number;
+  detail?: string;
+}
+
+export type DeployOutcome = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'failed';
+
+export interface DeployProgress {
+  environment: string;
+  version: string;
+  phase: 'deploying' | 'rolling back' | 'done';
+  outcome?: DeployOutcome;
+  steps: StepProgress[];
+}
+
+export interface DeployResult {
+  environment: string;
+  version: string;
+  outcome: DeployOutcome;
+  services: ServiceImage[];
+  steps: StepProgress[];
+  error?: string;
+}

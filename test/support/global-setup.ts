@@ -1,0 +1,26 @@
+// One real Temporal server (the CLI's dev server, started through the SDK's
+// TestWorkflowEnvironment) for the whole run; test files connect to it.
+import type { TestProject } from 'vitest/node';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.ts';
+import { temporalBinary } from './paths.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    temporalAddress: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalBinary() },
+      ip: '127.0.0.1',
+      searchAttributes: SEARCH_ATTRIBUTES,
+    },
+  });
+  project.provide('temporalAddress', env.address);
+  return async () => {
+    await env.teardown();
+  };
+}
