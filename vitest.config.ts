@@ -9,6 +9,6 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 10 * 60_000,
     hookTimeout: 5 * 60_000,
-    reporters: ['verbose'],
+    reporters: ['verbose', './test/support/summary-reporter.ts'],
   },
 });

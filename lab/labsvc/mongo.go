@@ -28,7 +28,7 @@ func mongoEntrypoint(args []string) int {
 	flags := []string{
 		"--handler=sqlite", "--sqlite-url=file:" + dataDir + "/",
 		"--listen-addr=0.0.0.0:27017", "--telemetry=disable",
-		"--log-level=warn", "--test-enable-new-auth",
+		"--log-level=error", "--test-enable-new-auth",
 	}
 	if rootUser != "" && rootPass != "" {
 		// FerretDB creates this user only while the admin database does not exist.

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -29,6 +30,9 @@ func serve() int {
 	role := os.Getenv("STANDIN_ROLE")
 	version := os.Getenv("STANDIN_VERSION")
 	broken := os.Getenv("STANDIN_BROKEN") == "1"
+	if role == "electron" {
+		return kiosk(broken)
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = defaultPorts[role]
@@ -112,4 +116,16 @@ func (r *readiness) check(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
 	return r.client.Database("smartsmoker").RunCommand(ctx, bson.D{{Key: "ping", Value: 1}}).Err()
+}
+
+// kiosk becomes the electron shell stand-in: a process named smoker-shell,
+// which the compose health check finds with `pgrep -x`. A broken build stays
+// under another name, as a crashed shell would.
+func kiosk(broken bool) int {
+	if broken {
+		return idle("labsvc")
+	}
+	err := syscall.Exec("/usr/local/bin/smoker-shell", []string{"smoker-shell"}, os.Environ())
+	fmt.Fprintln(os.Stderr, "exec smoker-shell:", err)
+	return 1
 }

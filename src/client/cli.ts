@@ -3,6 +3,7 @@
 // by the worker.
 import { Command, Option } from 'commander';
 import { ConfigError, configPath, loadConfig } from '../config/load.ts';
+import { configurationDocs } from '../config/docs.ts';
 import { runDeploy } from './deploy-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { deployRequest, InputError } from './input.ts';
@@ -35,14 +36,21 @@ program
     }
   });
 
-program
-  .command('config')
+const config = program.command('config').description('validate the configuration file, or print its documentation');
+
+config
+  .command('docs')
+  .description('print the documentation of every configuration field (docs/configuration.md)')
+  .action(() => process.stdout.write(configurationDocs()));
+
+config
+  .command('check', { isDefault: true })
   .description('validate the configuration file and list its environments')
   .action(() => {
     const file = configPath(program.opts().config);
-    const config = loadConfig(file);
+    const loaded = loadConfig(file);
     write(`${file}: valid`);
-    for (const [name, env] of Object.entries(config.environments)) {
+    for (const [name, env] of Object.entries(loaded.environments)) {
       write(`  ${name}: ${env.kind} stack on ${env.user}@${env.host}:${env.deployDir} (${Object.keys(env.services).join(', ')})`);
     }
   });

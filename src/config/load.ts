@@ -69,20 +69,9 @@ export function expandPath(path: string, base: string): string {
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown field (a typo?)`).join('; ');
+  }
   const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   return `${field}: ${issue.message}`;
-}
-
-export function environmentNames(config: Config): string[] {
-  return Object.keys(config.environments);
-}
-
-export function getEnvironment(config: Config, name: string): EnvironmentConfig {
-  const env = config.environments[name];
-  if (!env) {
-    throw new ConfigError(configPath(), [
-      `unknown environment "${name}"; known: ${environmentNames(config).join(', ')}`,
-    ]);
-  }
-  return env;
 }

@@ -52,10 +52,10 @@ export const environmentSchema = z
   .object({
     kind: z.enum(['cloud', 'device']).describe('cloud: backend, frontend, MongoDB. device: the smoker stack.'),
     host: z.string().min(1).describe('SSH host name or address (the Tailscale name in production).'),
-    port: z.number().int().min(1).max(65535).default(22),
-    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name').default('root'),
+    port: z.number().int().min(1).max(65535).default(22).describe('SSH port.'),
+    user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name').default('root').describe('SSH user; needs to run docker.'),
     privateKey: z.string().min(1).describe('Path to the SSH private key the worker uses. ~ and ${VAR} are expanded.'),
-    connectTimeoutSeconds: z.number().int().min(1).max(120).default(10),
+    connectTimeoutSeconds: z.number().int().min(1).max(120).default(10).describe('Give up connecting after this long (then retry).'),
     deployDir: z.string().regex(ABSOLUTE_PATH, 'must be an absolute path').describe('Directory on the host holding the stack.'),
     composeFile: z.string().min(1).describe('Local compose file, relative to this config file; uploaded unchanged.'),
     extraFiles: z
@@ -80,16 +80,18 @@ export const configSchema = z
   .object({
     temporal: z
       .object({
-        address: z.string().default('localhost:7233'),
-        namespace: z.string().default('default'),
-        taskQueue: z.string().default('smokestack'),
-        uiUrl: z.string().url().default('http://localhost:8233'),
+        address: z.string().default('localhost:7233').describe('Temporal frontend host:port. $TEMPORAL_ADDRESS overrides.'),
+        namespace: z.string().default('default').describe('$TEMPORAL_NAMESPACE overrides.'),
+        taskQueue: z.string().default('smokestack').describe('Task queue the worker polls. $SMOKESTACK_TASK_QUEUE overrides.'),
+        uiUrl: z.string().url().default('http://localhost:8233').describe('Web UI base URL, for links to runs. $TEMPORAL_UI_URL overrides.'),
       })
+      .describe('Where the Temporal server is.')
       .strict()
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' }),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
-      .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed'),
+      .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')
+      .describe('The deploy targets, by name: dev-cloud, prod-cloud, virtual-smoker, smoker.'),
   })
   .strict();
 

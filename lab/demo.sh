@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The demo: the lab, a worker, and a real deploy of v1 to dev-cloud that you
+# can watch in the Temporal Web UI. The lab and the worker keep running after
+# it, so you can look around and deploy again (npx smokestack deploy ...).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+bash lab/up.sh
+
+step "Worker"
+if pgrep -f "tsx src/worker.ts" >/dev/null; then
+  info "already running"
+else
+  setsid nohup node --import tsx src/worker.ts >"$LAB_STATE/worker.log" 2>&1 </dev/null &
+  echo $! > "$LAB_STATE/worker.pid"
+  info "started (log: $LAB_STATE/worker.log)"
+fi
+
+step "Deploy v1 to dev-cloud (open the Web UI link to watch it)"
+status=0
+node bin/smokestack.js deploy dev-cloud --version v1 --wait || status=$?
+
+step "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT/namespaces/default/workflows"
+info "deploy again:  npx smokestack deploy dev-cloud --version v2 --wait"
+info "stop the lab:  npm run lab:down"
+exit $status

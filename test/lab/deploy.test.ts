@@ -1,0 +1,76 @@
+// The walking skeleton, end to end: the CLI starts a deploy workflow, the
+// worker deploys over SSH to a lab host, and the host then runs exactly the
+// images the registry serves for that version.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeployProgress, DeployResult } from '../../src/workflows/types.ts';
+import { progressQuery } from '../../src/workflows/definitions.ts';
+import { runCli } from '../support/cli.ts';
+import { onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
+import { startWorker, type TestWorker } from '../support/worker.ts';
+
+const REPOS: Record<string, [string, string]> = {
+  backend: ['benjr70/smart-smoker-backend', 'backend_cloud'],
+  frontend: ['benjr70/smart-smoker-frontend', 'frontend_cloud'],
+  mongo: ['library/mongo', 'mongo'],
+};
+
+let w: TestWorker;
+beforeAll(async () => {
+  resetHost('dev-cloud');
+  w = await startWorker();
+});
+afterAll(async () => {
+  onHost('dev-cloud', 'test -e /usr/libexec/docker/cli-plugins/docker-compose.off && mv /usr/libexec/docker/cli-plugins/docker-compose.off /usr/libexec/docker/cli-plugins/docker-compose; true');
+  await w?.stop();
+});
+
+async function expectRunning(version: string, result: DeployResult) {
+  for (const service of result.services) {
+    const [repo, container] = REPOS[service.service]!;
+    const tag = service.service === 'mongo' ? '7.0' : version;
+    const digest = await registryDigest(repo, tag);
+    const shortRepo = repo.replace(/^library\//, '');
+    expect(service.digest, service.service).toBe(`${shortRepo}@${digest}`);
+    expect(runningDigests('dev-cloud', [container])[container], container).toContain(`${shortRepo}@${digest}`);
+  }
+}
+
+describe('deploy to dev-cloud', () => {
+  it('the CLI deploys v1 and every service runs the registry digest of v1', async () => {
+    const run = await runCli(['deploy', 'dev-cloud', '--version', 'v1', '--wait'], {
+      TEMPORAL_ADDRESS: w.address,
+      SMOKESTACK_TASK_QUEUE: w.taskQueue,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toMatch(/Web UI: http:\/\/localhost:8233\/namespaces\/default\/workflows\/deploy-dev-cloud\/[0-9a-f-]+\/history/);
+    for (const step of ['plan', 'preflight', 'upload stack', 'pull images', 'start stack', 'health gate']) {
+      expect(run.stdout).toContain(`✓ ${step}`);
+    }
+    expect(run.stdout).toContain('succeeded: dev-cloud runs v1');
+
+    const handle = w.client.workflow.getHandle('deploy-dev-cloud');
+    const result = (await handle.result()) as DeployResult;
+    expect(result.outcome).toBe('succeeded');
+    expect(result.services.map((s) => s.service).sort()).toEqual(['backend', 'frontend', 'mongo']);
+    await expectRunning('v1', result);
+
+    // The stack answers for real: the backend reached the database with its own user.
+    expect(JSON.parse(onHost('dev-cloud', 'curl -s http://127.0.0.1:3001/api/ready'))).toMatchObject({ status: 'ok', version: 'v1' });
+    expect(onHost('dev-cloud', 'stat -c %a /opt/smart-smoker-dev/.env').trim()).toBe('600');
+    const progress = await handle.query<DeployProgress>(progressQuery);
+    expect(progress.steps.every((s) => s.state === 'succeeded' && s.endedAt! >= s.startedAt!)).toBe(true);
+  });
+
+  it('a host with only Compose v1 (docker-compose) deploys v2 the same way', async () => {
+    onHost('dev-cloud', 'mv /usr/libexec/docker/cli-plugins/docker-compose /usr/libexec/docker/cli-plugins/docker-compose.off');
+    const handle = await w.client.workflow.start('deploy', {
+      taskQueue: w.taskQueue,
+      workflowId: 'deploy-dev-cloud',
+      args: [{ environment: 'dev-cloud', version: 'v2' }],
+    });
+    const result = (await handle.result()) as DeployResult;
+    expect(result.steps.find((s) => s.name === 'preflight')?.detail).toContain('compose v1 1.29.2');
+    await expectRunning('v2', result);
+  });
+});
