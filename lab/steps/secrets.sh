@@ -7,5 +7,8 @@ ensure_secrets() {
   for name in mongo-root-password mongo-app-password vapid-private-key; do
     [ -s "$dir/$name" ] || (umask 077; head -c 24 /dev/urandom | base64 > "$dir/$name")
   done
+  # Shaped like a real webhook (discord.js checks); nothing listens for it.
+  [ -s "$dir/discord-webhook-url" ] || (umask 077; printf 'https://discord.com/api/webhooks/100000000000000001/%s\n' \
+    "$(head -c 51 /dev/urandom | base64 | tr -d '/+=' | head -c 68)" > "$dir/discord-webhook-url")
   info "$dir"
 }

@@ -28,6 +28,7 @@ ensure_tools() {
   go_build_tool mongorestore "github.com/mongodb/mongo-tools@$MONGO_TOOLS_VERSION" github.com/mongodb/mongo-tools/mongorestore/main
   go_build_tool docker-compose "github.com/docker/compose/v2@$COMPOSE_VERSION" github.com/docker/compose/v2/cmd \
     "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION"
+  go_build_tool actionlint "github.com/rhysd/actionlint@$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
   ensure_labsvc
 }
 

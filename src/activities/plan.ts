@@ -45,6 +45,8 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
     settings: env.env,
     secrets: env.secrets,
     services: env.services,
+    holdDuringDeploy: env.holdDuringDeploy,
+    database: env.database,
     health: env.health,
     minFreeDiskMb: env.minFreeDiskMb,
   };

@@ -4,9 +4,9 @@ import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { composeConfig, composePull, composeUp, type ComposeProject } from '../commands/compose.ts';
-import { inspectImages } from '../commands/docker.ts';
-import { makeDir, writeFile } from '../commands/files.ts';
+import { composeConfig, composePull, composeStop, composeUp, type ComposeProject } from '../commands/compose.ts';
+import { containerLogs, inspectImages, pullImage } from '../commands/docker.ts';
+import { listFiles, makeDir, writeFile } from '../commands/files.ts';
 import { RemoteCommandError, type RemoteHost } from '../ssh/executor.ts';
 import type { DeployPlan, HostFacts, ServiceImage } from '../workflows/types.ts';
 import { digestFor } from './images.ts';
@@ -46,26 +46,67 @@ export async function uploadStack(plan: DeployPlan): Promise<void> {
   });
 }
 
-/** Pulls the stack's images, then pins each service to the digest it got. */
-export async function pullImages(plan: DeployPlan, facts: HostFacts): Promise<ServiceImage[]> {
+/**
+ * Pulls the stack's images, then pins each service to the digest it got.
+ * Given exact images (a rollback to a recorded version), pulls those by digest instead.
+ */
+export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: ServiceImage[]): Promise<ServiceImage[]> {
   return onHost(plan.host, async (host) => {
     const project = composeProject(plan, facts, false);
-    await whileHeartbeating(host.check(composePull(project), { timeoutSeconds: 900 }));
-    const images = await resolveImages(host, project);
+    let images: ServiceImage[];
+    if (exact) {
+      for (const image of exact) {
+        if (image.digest) await whileHeartbeating(host.check(pullImage(image.digest), { timeoutSeconds: 900 }));
+      }
+      images = await withImageIds(host, exact);
+    } else {
+      await whileHeartbeating(host.check(composePull(project), { timeoutSeconds: 900 }));
+      images = await resolveImages(host, project);
+    }
     await host.check(writeFile(posix.join(plan.deployDir, PINS_FILE), pinsFile(plan, images, composeFileVersion(plan))));
     return images;
   });
 }
 
-/** `up -d` on the pinned stack. Never `down` first: a failed start leaves the old containers. */
-export async function startStack(plan: DeployPlan, facts: HostFacts): Promise<void> {
+/** `up -d` on the pinned stack, held services excepted. Never `down` first: a failed start leaves the old containers. */
+export async function startStack(plan: DeployPlan, facts: HostFacts, images: ServiceImage[]): Promise<void> {
+  const services = plan.holdDuringDeploy.length > 0 ? images.map((i) => i.service).filter((s) => !plan.holdDuringDeploy.includes(s)) : [];
   await onHost(plan.host, async (host) => {
     const up = await whileHeartbeating(
-      host.run(composeUp(composeProject(plan, facts)), { timeoutSeconds: plan.health.timeoutSeconds + 120 }),
+      host.run(composeUp(composeProject(plan, facts), services), { timeoutSeconds: plan.health.timeoutSeconds + 120 }),
     );
-    if (up.code !== 0) {
-      throw ApplicationFailure.nonRetryable(`compose up failed: ${lastLines(up.stderr || up.stdout, 8)}`, 'StartFailed');
-    }
+    if (up.code !== 0) throw await startFailure(host, plan, up.stderr || up.stdout);
+  });
+}
+
+/** Says which service kept the stack from starting, with its last log lines, when Compose names one. */
+async function startFailure(host: RemoteHost, plan: DeployPlan, output: string): Promise<ApplicationFailure> {
+  const container = /container (\S+) (?:is unhealthy|exited)/.exec(output)?.[1];
+  const service = Object.entries(plan.services).find(([, s]) => s.container === container)?.[0];
+  const unhealthy = service ? [{ service, container: container!, healthy: false, detail: 'unhealthy' }] : [];
+  const logs: Record<string, string> = {};
+  if (service) logs[service] = lastLines((await host.run(containerLogs(container!, 20))).stdout, 20);
+  return ApplicationFailure.create({
+    type: 'StartFailed',
+    nonRetryable: true,
+    message: `compose up failed: ${lastLines(output, 1)}`,
+    details: [{ unhealthy, logs }],
+  });
+}
+
+/** Stops the services that must not run during a deploy (Watchtower would race it). */
+export async function holdServices(plan: DeployPlan, facts: HostFacts): Promise<void> {
+  await onHost(plan.host, async (host) => {
+    // A first deploy has no compose file yet, so nothing to stop.
+    if ((await host.run(listFiles(posix.join(plan.deployDir, plan.composeFileName)))).code !== 0) return;
+    await host.check(composeStop(composeProject(plan, facts, false), plan.holdDuringDeploy));
+  });
+}
+
+/** Starts the held services again, on whatever stack is now in place. */
+export async function releaseServices(plan: DeployPlan, facts: HostFacts): Promise<void> {
+  await onHost(plan.host, async (host) => {
+    await host.check(composeUp(composeProject(plan, facts), plan.holdDuringDeploy), { timeoutSeconds: 300 });
   });
 }
 
@@ -86,6 +127,16 @@ export async function resolveImages(host: RemoteHost, project: ComposeProject): 
     const image = byRef.get(s.image!)!;
     return { service, image: s.image!, digest: digestFor(s.image!, image.RepoDigests ?? []), imageId: image.Id };
   });
+}
+
+/** The local image ID of each exact image, as pulled on this host. */
+async function withImageIds(host: RemoteHost, images: ServiceImage[]): Promise<ServiceImage[]> {
+  const refs = images.map((i) => i.digest ?? i.imageId);
+  const ids = (await host.check(inspectImages(refs)))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => (JSON.parse(line) as { Id: string }).Id);
+  return images.map((image, i) => ({ ...image, imageId: ids[i]! }));
 }
 
 /** A compose override pinning every service to an exact image. */

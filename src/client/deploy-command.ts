@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deployWorkflowId, progressQuery } from '../workflows/definitions.ts';
+import { ENVIRONMENT, VERSION } from '../workflows/search-attributes.ts';
 import type { DeployInput, DeployResult } from '../workflows/types.ts';
 import { EXIT } from './exit-codes.ts';
 import { progressPrinter } from './render.ts';
@@ -18,23 +19,39 @@ export async function runDeploy(
   client: Client,
   settings: TemporalSettings,
   input: DeployInput,
-  options: { wait: boolean },
+  options: { wait: boolean; queue?: boolean },
   write: (line: string) => void,
 ): Promise<DeployOutput> {
   const workflowId = deployWorkflowId(input.environment);
   let runId: string;
-  try {
-    const handle = await client.workflow.start('deploy', { taskQueue: settings.taskQueue, workflowId, args: [input] });
-    runId = handle.firstExecutionRunId;
-  } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+  for (;;) {
+    try {
+      const handle = await client.workflow.start('deploy', {
+        taskQueue: settings.taskQueue,
+        workflowId,
+        args: [input],
+        typedSearchAttributes: [
+          { key: ENVIRONMENT, value: input.environment },
+          { key: VERSION, value: input.version },
+        ],
+      });
+      runId = handle.firstExecutionRunId;
+      break;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // The workflow ID is the environment's lock: someone else holds it.
       const running = client.workflow.getHandle(workflowId);
       const desc = await running.describe();
-      write(`refused: a deploy to ${input.environment} is already running: ${workflowId} (run ${desc.runId}, started ${desc.startTime.toISOString()})`);
-      write(`  ${runUrl(settings, workflowId, desc.runId)}`);
-      return { exitCode: EXIT.busy };
+      const who = `${workflowId} (run ${desc.runId}, ${desc.searchAttributes?.SmokestackVersion?.[0] ?? 'a version'}, started ${desc.startTime.toISOString()})`;
+      if (!options.queue) {
+        write(`refused: a deploy to ${input.environment} is already running: ${who}`);
+        write(`  ${runUrl(settings, workflowId, desc.runId)}`);
+        write('  wait for it, or pass --queue to start after it');
+        return { exitCode: EXIT.busy };
+      }
+      write(`queued: waiting for the running deploy ${who} to end`);
+      await running.result().catch(() => undefined);
     }
-    throw err;
   }
   write(`deploy ${input.version} -> ${input.environment}: ${workflowId}`);
   write(`  Web UI: ${runUrl(settings, workflowId, runId)}`);
@@ -75,7 +92,12 @@ function failureOutput(error: unknown, write: (line: string) => void, print: Ret
   if (failure instanceof ApplicationFailure) {
     const result = failure.details?.[0] as DeployResult | undefined;
     if (result) print({ ...result, phase: 'done' });
-    write(`${result?.outcome ?? 'failed'}: ${failure.message}`);
+    const label = result?.outcome === 'rollback-failed' ? 'ROLLBACK FAILED' : (result?.outcome ?? 'failed');
+    write(`${label}: ${failure.message}`);
+    if (result?.outcome === 'rolled-back') {
+      for (const s of result.services) write(`  running again: ${s.service}: ${s.digest ?? s.imageId}`);
+    }
+    if (result?.outcome === 'rollback-failed') write('  the environment needs a person now: see the run in the Web UI');
     const code = result?.outcome === 'rolled-back' ? EXIT.rolledBack : result?.outcome === 'rollback-failed' ? EXIT.rollbackFailed : EXIT.failed;
     return { exitCode: code, result };
   }

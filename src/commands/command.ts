@@ -9,6 +9,8 @@ export interface Command {
   stdin?: string;
   /** Standard output goes to this file on the host instead of back to us. */
   stdoutFile?: string;
+  /** Standard error joins standard output, in order (container logs keep both streams). */
+  mergeStderr?: boolean;
 }
 
 export const cmd = (...argv: string[]): Command => ({ argv });
@@ -23,7 +25,8 @@ export function quoteArg(arg: string): string {
 
 export function quote(command: Command): string {
   const line = command.argv.map(quoteArg).join(' ');
-  return command.stdoutFile ? `${line} > ${quoteArg(command.stdoutFile)}` : line;
+  const redirected = command.stdoutFile ? `${line} > ${quoteArg(command.stdoutFile)}` : line;
+  return command.mergeStderr ? `${redirected} 2>&1` : redirected;
 }
 
 /** How a command is shown in logs and progress: argv only, never stdin. */

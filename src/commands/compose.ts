@@ -30,7 +30,9 @@ export const composePull = (p: ComposeProject, services: readonly string[] = [])
   compose(p, 'pull', '--quiet', ...services);
 
 /** Never preceded by `down`: containers are replaced one by one, never all stopped first. */
-export const composeUp = (p: ComposeProject, services: readonly string[] = []): Command =>
-  compose(p, 'up', '--detach', '--no-build', ...services);
+export const composeUp = (p: ComposeProject, services: readonly string[] = [], options: { removeOrphans?: boolean } = {}): Command =>
+  compose(p, 'up', '--detach', '--no-build', ...(options.removeOrphans ? ['--remove-orphans'] : []), ...services);
 
 export const composePs = (p: ComposeProject): Command => compose(p, 'ps', '--all');
+
+export const composeStop = (p: ComposeProject, services: readonly string[]): Command => compose(p, 'stop', ...services);

@@ -21,9 +21,18 @@ export const stopContainer = (name: string, timeoutSeconds = 10): Command =>
 
 export const startContainer = (name: string): Command => cmd('docker', 'container', 'start', name);
 
-export const containerLogs = (name: string, lines: number): Command =>
-  cmd('docker', 'container', 'logs', '--tail', String(lines), name);
+export const containerLogs = (name: string, lines: number): Command => ({
+  argv: ['docker', 'container', 'logs', '--tail', String(lines), name],
+  mergeStderr: true,
+});
 
 /** Runs a process check inside a container (compose-style liveness). */
 export const containerHasProcess = (container: string, process: string): Command =>
   cmd('docker', 'exec', container, 'pgrep', '-x', process);
+
+/** The containers of one compose stack, by the working-directory label both Compose versions set. */
+export const stackContainers = (deployDir: string): Command =>
+  cmd('docker', 'container', 'ls', '--all', '--quiet', '--filter', `label=com.docker.compose.project.working_dir=${deployDir}`);
+
+/** Runs a constant script inside a container; values come from the container's own environment. */
+export const execScript = (container: string, script: string): Command => cmd('docker', 'exec', '-i', container, 'sh', '-c', script);

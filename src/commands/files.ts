@@ -22,3 +22,15 @@ export const httpStatus = (url: string, timeoutSeconds = 5): Command =>
   cmd('curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', String(timeoutSeconds), url);
 
 export const tailscaleStatus = (): Command => cmd('tailscale', 'status');
+
+/** Copies files into a directory, keeping modes (the 0600 .env stays 0600). Missing sources are skipped by the caller. */
+export const copyInto = (dir: string, paths: readonly string[]): Command => cmd('cp', '-p', '--', ...paths, dir);
+
+export const listFiles = (dir: string): Command => cmd('ls', '-1A', '--', dir);
+
+export const checksum = (path: string): Command => cmd('sha256sum', '--', path);
+
+export const fileSize = (path: string): Command => cmd('stat', '-c', '%s', '--', path);
+
+/** The VERSION line of a stack's .env, without reading anything else from it. */
+export const readVersionSetting = (envFile: string): Command => cmd('sed', '-n', 's/^VERSION=//p', envFile);

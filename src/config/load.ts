@@ -5,7 +5,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config, type EnvironmentConfig } from './schema.ts';
+import { configSchema, type Config, type EnvironmentConfig, type SecretSource } from './schema.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -40,6 +40,8 @@ export function parseConfig(raw: unknown, file: string): Config {
   for (const [name, env] of Object.entries(parsed.data.environments)) {
     resolveEnvironmentPaths(env, base, `environments.${name}`, problems);
   }
+  const discord = parsed.data.notifications?.discord;
+  if (discord) discord.webhook = resolveSecretPath(discord.webhook, base);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return parsed.data;
 }
@@ -53,9 +55,11 @@ function resolveEnvironmentPaths(env: EnvironmentConfig, base: string, at: strin
     if (!existsSync(path)) problems.push(`${at}.extraFiles.${i}: ${path} does not exist`);
     return path;
   });
-  for (const [name, source] of Object.entries(env.secrets)) {
-    if ('file' in source) env.secrets[name] = { ...source, file: expandPath(source.file, base) };
-  }
+  for (const [name, source] of Object.entries(env.secrets)) env.secrets[name] = resolveSecretPath(source, base);
+}
+
+function resolveSecretPath(source: SecretSource, base: string): SecretSource {
+  return 'file' in source ? { ...source, file: expandPath(source.file, base) } : source;
 }
 
 /** Expands ~ and ${VAR} / ${VAR:-default} in a path, then anchors it at base. */

@@ -71,6 +71,15 @@ export const environmentSchema = z
       .default({})
       .describe('Secret settings written to the stack .env file (mode 0600).'),
     services: z.record(z.string().min(1), serviceSchema).describe('Compose services to health-check, by service name.'),
+    database: z
+      .object({ container: z.string().regex(CONTAINER_NAME_PATTERN).describe('The MongoDB container.') })
+      .strict()
+      .optional()
+      .describe('Cloud stacks: the database backed up before every deploy.'),
+    holdDuringDeploy: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Compose services stopped for the length of a deploy and started after it (Watchtower must not race a deploy).'),
     health: healthSchema.default({ timeoutSeconds: 300, intervalSeconds: 2, tailscale: false }),
     minFreeDiskMb: z.number().int().min(0).default(1024).describe('Preflight refuses to deploy below this much free disk.'),
   })
@@ -88,6 +97,19 @@ export const configSchema = z
       .describe('Where the Temporal server is.')
       .strict()
       .default({ address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' }),
+    notifications: z
+      .object({
+        discord: z
+          .object({
+            webhook: secretSource.describe('The webhook URL is a secret: { env: NAME } or { file: PATH }.'),
+            apiBase: z.string().url().optional().describe('Discord API base URL (tests point it at a local recorder). $SMOKESTACK_DISCORD_API overrides.'),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional()
+      .describe('Where deploy notifications go.'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')

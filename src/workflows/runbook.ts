@@ -36,6 +36,11 @@ export class Runbook {
     step.detail = why;
   }
 
+  /** Marks every step not yet run as skipped, saying why. */
+  skipPending(why: string): void {
+    for (const step of this.steps) if (step.state === 'pending') this.skip(step.name, why);
+  }
+
   /** Adds steps that only some runs take (compensation), after the last one. */
   add(...names: string[]): void {
     for (const name of names) this.steps.push({ name, state: 'pending' });
@@ -54,7 +59,9 @@ export class Runbook {
 
 /** The innermost message of a Temporal failure chain (activity failures wrap the real cause). */
 export function messageOf(err: unknown): string {
-  let e = err as { message?: string; cause?: unknown } | undefined;
-  while (e?.cause) e = e.cause as typeof e;
-  return e?.message ?? String(err);
+  let message = '';
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.message) message = e.message;
+  }
+  return message || String(err);
 }

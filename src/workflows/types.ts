@@ -7,6 +7,8 @@ export interface DeployInput {
   version: string;
   /** Who or what asked (CLI user, CI run URL), shown in notifications. */
   requestedBy?: string;
+  /** Deploy these exact images (a rollback to a recorded version) instead of resolving the tag. */
+  images?: ServiceImage[];
 }
 
 export interface HostTarget {
@@ -45,6 +47,9 @@ export interface DeployPlan {
   /** Where the worker reads each secret setting (names and sources only). */
   secrets: Record<string, SecretRef>;
   services: Record<string, ServiceCheck>;
+  database?: { container: string };
+  /** Compose services stopped during the deploy (Watchtower), started again after it. */
+  holdDuringDeploy: string[];
   health: { timeoutSeconds: number; intervalSeconds: number; tailscale: boolean };
   minFreeDiskMb: number;
 }
@@ -89,6 +94,7 @@ export type DeployOutcome = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'f
 export interface DeployProgress {
   environment: string;
   version: string;
+  previousVersion?: string | null;
   phase: 'deploying' | 'rolling back' | 'done';
   outcome?: DeployOutcome;
   steps: StepProgress[];
@@ -98,7 +104,30 @@ export interface DeployResult {
   environment: string;
   version: string;
   outcome: DeployOutcome;
+  /** The images running when the run ended: the new ones, or after a rollback the previous ones. */
   services: ServiceImage[];
   steps: StepProgress[];
+  previousVersion?: string | null;
+  backup?: BackupRecord | null;
   error?: string;
+  failedService?: string;
+  durationSeconds?: number;
+}
+
+/** What ran before a deploy: enough to bring it back exactly. The files stay on the host (the .env holds secrets). */
+export interface RollbackPoint {
+  /** Whether a stack was there at all (a first deploy has nothing to roll back to). */
+  existed: boolean;
+  /** Directory on the host holding copies of the previous compose, .env and pins files. */
+  savedDir: string;
+  savedFiles: string[];
+  previousVersion: string | null;
+  /** Every container of the stack, by compose service: the exact image it ran. */
+  images: ServiceImage[];
+}
+
+export interface BackupRecord {
+  path: string;
+  sha256: string;
+  bytes: number;
 }

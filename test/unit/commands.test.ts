@@ -19,6 +19,10 @@ describe('docker commands', () => {
     expect(line(docker.startContainer('watchtower'))).toBe('docker container start watchtower');
     expect(line(docker.containerLogs('backend_cloud', 20))).toBe('docker container logs --tail 20 backend_cloud');
     expect(line(docker.containerHasProcess('electron_shell', 'smoker-shell'))).toBe('docker exec electron_shell pgrep -x smoker-shell');
+    expect(line(docker.stackContainers('/opt/smart-smoker-dev'))).toBe(
+      'docker container ls --all --quiet --filter label=com.docker.compose.project.working_dir=/opt/smart-smoker-dev',
+    );
+    expect(docker.execScript('mongo', 'exec mongodump "$X"').argv).toEqual(['docker', 'exec', '-i', 'mongo', 'sh', '-c', 'exec mongodump "$X"']);
   });
 });
 
@@ -38,6 +42,8 @@ describe('compose commands', () => {
     expect(line(compose.composeUp(v2))).toBe(`docker compose ${flags} up --detach --no-build`);
     expect(line(compose.composeUp(v2, ['watchtower']))).toBe(`docker compose ${flags} up --detach --no-build watchtower`);
     expect(line(compose.composePs(v2))).toBe(`docker compose ${flags} ps --all`);
+    expect(line(compose.composeUp(v2, ['backend'], { removeOrphans: true }))).toBe(`docker compose ${flags} up --detach --no-build --remove-orphans backend`);
+    expect(line(compose.composeStop(v2, ['watchtower']))).toBe(`docker compose ${flags} stop watchtower`);
   });
 
   it('builds v1 argv', () => {
@@ -70,6 +76,13 @@ describe('file commands', () => {
       'curl -sS -o /dev/null -w %{http_code} --max-time 5 http://127.0.0.1:3001/api/ready',
     );
     expect(line(files.tailscaleStatus())).toBe('tailscale status');
+    expect(line(files.copyInto('/opt/x/.smokestack/rollback/r1', ['/opt/x/a.yml', '/opt/x/.env']))).toBe(
+      'cp -p -- /opt/x/a.yml /opt/x/.env /opt/x/.smokestack/rollback/r1',
+    );
+    expect(line(files.listFiles('/opt/x'))).toBe('ls -1A -- /opt/x');
+    expect(line(files.checksum('/b/x.gz'))).toBe('sha256sum -- /b/x.gz');
+    expect(line(files.fileSize('/b/x.gz'))).toBe('stat -c %s -- /b/x.gz');
+    expect(line(files.readVersionSetting('/opt/x/.env'))).toBe('sed -n s/^VERSION=//p /opt/x/.env');
   });
 });
 
@@ -85,5 +98,6 @@ describe('quoting', () => {
   it('quotes a whole command, with stdout redirected to a quoted path', () => {
     expect(quote({ argv: ['docker', 'logs', 'a b'] })).toBe("docker logs 'a b'");
     expect(quote({ argv: ['mongodump', '--archive'], stdoutFile: '/backups/x y.gz' })).toBe("mongodump --archive > '/backups/x y.gz'");
+    expect(quote(docker.containerLogs('backend_cloud', 20))).toBe('docker container logs --tail 20 backend_cloud 2>&1');
   });
 });

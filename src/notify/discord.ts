@@ -1,0 +1,162 @@
+// Deploy notices for a Discord channel: one pure function that turns a notice
+// into an embed, and one sender that posts it through a webhook.
+import { WebhookClient, type APIEmbed, type APIEmbedField } from 'discord.js';
+
+export type NoticeKind = 'started' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'failed';
+
+export interface DeployNotice {
+  kind: NoticeKind;
+  environment: string;
+  version: string;
+  runUrl: string;
+  durationSeconds?: number;
+  requestedBy?: string;
+  reason?: string;
+  failedService?: string;
+  logTail?: string;
+  previousVersion?: string;
+}
+
+export interface DiscordOptions {
+  apiBase?: string;
+  timeoutMs?: number;
+}
+
+// Discord rejects the whole message when any embed part is over its limit,
+// so a long reason must never cost us the notification.
+const LIMITS = { title: 256, description: 4096, fieldValue: 1024 } as const;
+
+const COLORS: Record<NoticeKind, number> = {
+  started: 0x3498db,
+  succeeded: 0x2ecc71,
+  'rolled-back': 0xe74c3c,
+  'rollback-failed': 0x992d22,
+  failed: 0xe74c3c,
+};
+
+function truncate(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function formatDuration(totalSeconds: number): string {
+  const s = Math.max(0, Math.round(totalSeconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h}h ${m}m ${sec}s`;
+  if (m > 0) return `${m}m ${sec}s`;
+  return `${sec}s`;
+}
+
+// The end of a log is where the error is, so cut from the front.
+function logBlock(logTail: string): string {
+  const open = '```\n';
+  const close = '\n```';
+  // A ``` inside the log would close our block early.
+  let body = logTail.replace(/```/g, '`\u200b``').replace(/\s+$/, '');
+  const budget = LIMITS.fieldValue - open.length - close.length;
+  if (body.length > budget) {
+    body = body.slice(body.length - (budget - 2));
+    // Drop the partial first line so the block starts on a whole line.
+    const nl = body.indexOf('\n');
+    if (nl >= 0 && nl < body.length - 1) body = body.slice(nl + 1);
+    body = `…\n${body}`;
+  }
+  return `${open}${body}${close}`;
+}
+
+function headline(n: DeployNotice): { title: string; description?: string } {
+  const env = n.environment;
+  const back = n.previousVersion ?? 'the previous version';
+  switch (n.kind) {
+    case 'started':
+      return { title: `🚀 ${env}: deploying ${n.version}` };
+    case 'succeeded':
+      return { title: `✅ ${env}: ${n.version} deployed` };
+    case 'rolled-back':
+      return {
+        title: `↩️ ${env}: deploy of ${n.version} failed, rolled back to ${back}`,
+        description: `The deploy of ${n.version} FAILED. ${env} was rolled back to ${back}.`,
+      };
+    case 'rollback-failed':
+      return {
+        title: `🚨 ${env}: ROLLBACK FAILED`,
+        description:
+          `The deploy of ${n.version} failed AND the rollback to ${back} failed. ` +
+          `${env} is in an unknown state and needs a person now.`,
+      };
+    case 'failed':
+      return { title: `❌ ${env}: deploy of ${n.version} failed` };
+  }
+}
+
+export function noticeEmbed(n: DeployNotice): APIEmbed {
+  const { title, description } = headline(n);
+  const fields: APIEmbedField[] = [];
+  const add = (name: string, value: string | undefined, inline: boolean) => {
+    if (value === undefined || value === '') return;
+    fields.push({ name, value: truncate(value, LIMITS.fieldValue), inline });
+  };
+  add('Environment', n.environment, true);
+  add('Version', n.version, true);
+  add('Previous version', n.previousVersion, true);
+  add('Duration', n.durationSeconds === undefined ? undefined : formatDuration(n.durationSeconds), true);
+  add('Requested by', n.requestedBy, true);
+  add('Failed service', n.failedService, true);
+  add('Reason', n.reason, false);
+  if (n.logTail) add('Last log lines', logBlock(n.logTail), false);
+
+  const embed: APIEmbed = {
+    title: truncate(title, LIMITS.title),
+    url: n.runUrl,
+    color: COLORS[n.kind],
+    fields,
+  };
+  if (description) embed.description = truncate(description, LIMITS.description);
+  return embed;
+}
+
+// Our own parse rather than WebhookClient({ url }): discord.js only accepts a
+// 68-character token on discord.com and silently cuts longer ones.
+function parseWebhook(webhookUrl: string): { id: string; token: string } {
+  const m = /\/webhooks\/(\d+)\/([\w-]+)\/?(?:[?#].*)?$/.exec(webhookUrl);
+  if (!m?.[1] || !m[2]) throw new Error('Discord webhook URL is not of the form …/webhooks/<id>/<token>');
+  return { id: m[1], token: m[2] };
+}
+
+// discord.js errors carry the request URL (with the token) as a property, so
+// rethrow a fresh Error with only a redacted message and no cause.
+function redactedError(err: unknown, token: string): Error {
+  const e = err as { name?: unknown; message?: unknown; status?: unknown };
+  const parts = [
+    typeof e?.name === 'string' ? e.name : 'Error',
+    typeof e?.status === 'number' ? `HTTP ${e.status}` : undefined,
+    typeof e?.message === 'string' && e.message ? e.message : undefined,
+  ].filter(Boolean);
+  const message = `Discord webhook failed: ${parts.join(': ')}`.split(token).join('***');
+  return new Error(message);
+}
+
+export async function sendDiscord(webhookUrl: string, notice: DeployNotice, options: DiscordOptions = {}): Promise<void> {
+  const { id, token } = parseWebhook(webhookUrl);
+  const client = new WebhookClient(
+    { id, token },
+    {
+      rest: {
+        api: options.apiBase ?? 'https://discord.com/api',
+        timeout: options.timeoutMs ?? 5000,
+        retries: 0,
+        // Otherwise a 429 makes @discordjs/rest sleep and retry without
+        // limit (retries only counts 5xx and timeouts), stalling the deploy.
+        rejectOnRateLimit: () => true,
+      },
+    },
+  );
+  try {
+    await client.send({ username: 'smokestack', embeds: [noticeEmbed(notice)] });
+  } catch (err) {
+    throw redactedError(err, token);
+  } finally {
+    client.destroy();
+  }
+}
