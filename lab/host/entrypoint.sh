@@ -28,5 +28,7 @@ cat > /etc/docker/daemon.json <<JSON
   "storage-driver": "vfs"
 }
 JSON
+# Docker >= 26 cannot toggle IPv6 in these nested network namespaces.
+export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1
 rm -f /var/run/docker.pid
 exec dockerd >>/var/log/dockerd.log 2>&1

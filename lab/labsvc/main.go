@@ -34,6 +34,8 @@ func main() {
 		code = mongoEntrypoint(args)
 	case "watchtower":
 		code = watchtower(args)
+	case "pgrep":
+		code = pgrep(args)
 	case "smoker-shell", "idle":
 		code = idle(name)
 	default:

@@ -23,7 +23,7 @@ build_service_base() {
     [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
   done
   cp "$LAB_BIN/labsvc" "$dir/usr/local/bin/labsvc"
-  for alias in node curl mongosh docker-entrypoint.sh watchtower smoker-shell; do
+  for alias in node curl mongosh pgrep docker-entrypoint.sh watchtower smoker-shell; do
     ln -s labsvc "$dir/usr/local/bin/$alias"
   done
   cat > "$dir/apps/backend/healthcheck.js" <<'JS'

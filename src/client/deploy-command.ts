@@ -42,7 +42,8 @@ export async function runDeploy(
       // The workflow ID is the environment's lock: someone else holds it.
       const running = client.workflow.getHandle(workflowId);
       const desc = await running.describe();
-      const who = `${workflowId} (run ${desc.runId}, ${desc.searchAttributes?.SmokestackVersion?.[0] ?? 'a version'}, started ${desc.startTime.toISOString()})`;
+      const version = await running.query(progressQuery).then((p) => p.version, () => 'version unknown');
+      const who = `${workflowId} (run ${desc.runId}, ${version}, started ${desc.startTime.toISOString()})`;
       if (!options.queue) {
         write(`refused: a deploy to ${input.environment} is already running: ${who}`);
         write(`  ${runUrl(settings, workflowId, desc.runId)}`);

@@ -66,7 +66,15 @@ export async function connect(target: HostTarget, log: CommandLog = () => {}): P
     ssh.dispose();
     throw new HostUnreachableError(target, err);
   }
-  return new SshHost(ssh, target, log);
+  // A link that dies mid-command must fail the command, not leave it waiting
+  // forever while the activity keeps heartbeating: keepalives notice, this reports.
+  const lost = new Promise<never>((_, reject) => {
+    const fail = () => reject(new HostUnreachableError(target, new Error('connection lost')));
+    ssh.connection?.once('close', fail);
+    ssh.connection?.once('error', fail);
+  });
+  lost.catch(() => undefined);
+  return new SshHost(ssh, target, log, lost);
 }
 
 class SshHost implements RemoteHost {
@@ -74,12 +82,13 @@ class SshHost implements RemoteHost {
     private readonly ssh: NodeSSH,
     private readonly target: HostTarget,
     private readonly log: CommandLog,
+    private readonly lost: Promise<never>,
   ) {}
 
   async run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
     const shown = describe(command);
     this.log(`${this.target.host}$ ${shown}`);
-    const exec = this.ssh.execCommand(quote(command), { stdin: command.stdin });
+    const exec = Promise.race([this.ssh.execCommand(quote(command), { stdin: command.stdin }), this.lost]);
     const result = await withTimeout(exec, options.timeoutSeconds, () => {
       this.ssh.dispose();
       return new Error(`\`${shown}\` on ${this.target.host} did not finish within ${options.timeoutSeconds}s`);

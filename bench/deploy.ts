@@ -1,0 +1,85 @@
+// npm run bench:deploy: on one lab host (dev-cloud), side by side in one run:
+//  (a) smokestack deploying v1 -> v2;
+//  (b) the same docker steps as a plain sequential SSH script, the upstream
+//      way without its fixed sleeps (upload, pull, up -d, poll until healthy);
+//  (c) a failed deploy: from the failed step to the previous version healthy,
+//      next to the time the containers need to start and pass one probe.
+// Rounds alternate (a) and (b) from the same v1 starting point; medians shown.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { loadConfig } from '../src/config/load.ts';
+import type { DeployResult } from '../src/workflows/types.ts';
+import { fmt, labWorker, REPO_ROOT, timed } from './support.ts';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const EventType = temporal.api.enums.v1.EventType;
+const env = loadConfig(join(REPO_ROOT, 'smokestack.yml')).environments['dev-cloud']!;
+const dir = env.deployDir;
+
+/** One remote command over plain ssh, as the upstream scripts run them. */
+const ssh = (script: string, input?: string) =>
+  execFileSync('ssh', ['-q', '-i', env.privateKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `root@${env.host}`, script], {
+    input,
+    encoding: 'utf8',
+  });
+
+const compose = `docker compose --project-directory ${dir} -f ${dir}/cloud.docker-compose.yml`;
+const healthy = `[ "$(docker inspect --format '{{.State.Health.Status}}' mongo backend_cloud frontend_cloud | sort -u)" = healthy ] && curl -fsS -o /dev/null http://127.0.0.1:3001/api/ready`;
+
+/** (b): the upstream deploy minus its fixed sleeps: upload, pull, up -d, poll health. */
+function plainScript(version: string) {
+  ssh(`cat > ${dir}/cloud.docker-compose.yml`, readFileSync(env.composeFile, 'utf8'));
+  ssh(`sed -i 's/^VERSION=.*/VERSION=${version}/' ${dir}/.env && rm -f ${dir}/smokestack.pins.yml`);
+  ssh(`${compose} pull --quiet`);
+  ssh(`${compose} up --detach --no-build`);
+  ssh(`until ${healthy}; do sleep 1; done`);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const w = await labWorker();
+const deploy = async (version: string) => {
+  const handle = await w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version }] });
+  return { handle, result: (await handle.result().catch((e) => e.cause?.details?.[0])) as DeployResult };
+};
+
+try {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    await deploy('v1');
+    a.push((await timed(() => deploy('v2'))).seconds);
+    await deploy('v1');
+    b.push((await timed(() => plainScript('v2'))).seconds);
+  }
+
+  // (c) v2 is running; deploying broken fails and rolls back.
+  await deploy('v2');
+  const { handle, result } = await deploy('broken');
+  const events = (await handle.fetchHistory()).events ?? [];
+  const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + e.eventTime!.nanos! / 1e6;
+  const failedAt = ms(events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)!);
+  const healthyAgain = result.steps.find((s) => s.name === 'health gate (previous version)')!.endedAt!;
+  const rollbackSeconds = (healthyAgain - failedAt) / 1000;
+  // The physical floor: recreate the same containers and wait for one passing probe.
+  const physical = await timed(() => {
+    ssh(`${compose} -f ${dir}/smokestack.pins.yml up --detach --no-build --force-recreate backend frontend`);
+    ssh(`until ${healthy}; do sleep 0.2; done`);
+  });
+
+  const rows: [string, string][] = [
+    [`(a) smokestack v1 -> v2, median of ${ROUNDS}`, fmt(median(a))],
+    [`(b) plain SSH script v1 -> v2, median of ${ROUNDS}`, fmt(median(b))],
+    ['    a / b (target <= 1.0)', (median(a) / median(b)).toFixed(3)],
+    [`(c) failed deploy -> previous healthy (${result.outcome})`, fmt(rollbackSeconds)],
+    ['    containers start + one passing probe', fmt(physical.seconds)],
+    ['    c / physical (target <= 1.5)', (rollbackSeconds / physical.seconds).toFixed(3)],
+    ['    all (a) runs', a.map((x) => x.toFixed(1)).join(', ')],
+    ['    all (b) runs', b.map((x) => x.toFixed(1)).join(', ')],
+  ];
+  console.log('\nbench:deploy (dev-cloud)');
+  for (const [k, v] of rows) console.log(`  ${k.padEnd(48)} ${v}`);
+} finally {
+  await w.stop();
+}

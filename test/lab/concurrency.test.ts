@@ -1,0 +1,46 @@
+// One deploy per environment at a time: a second start is refused naming the
+// running deploy, or waits its turn with --queue; different environments
+// deploy in parallel.
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { DeployResult } from '../../src/workflows/types.ts';
+import { runCli } from '../support/cli.ts';
+import { resetHost } from '../support/lab.ts';
+import { startWorker, type TestWorker } from '../support/worker.ts';
+
+let w: TestWorker;
+beforeAll(async () => {
+  resetHost('prod-cloud');
+  w = await startWorker();
+});
+afterAll(async () => w?.stop());
+
+const start = (environment: string, version: string) =>
+  w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [{ environment, version }] });
+const cli = (args: string[]) => runCli(args, { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });
+
+it('a second deploy to the same environment is refused, or queued; two environments deploy in parallel', async () => {
+  const prod = await start('prod-cloud', 'v1');
+  const dev = await start('dev-cloud', 'v1');
+
+  const refused = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait']);
+  expect(refused.code).toBe(3);
+  expect(refused.stdout).toContain(`refused: a deploy to prod-cloud is already running: deploy-prod-cloud (run ${prod.firstExecutionRunId}, v1`);
+
+  const queued = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait', '--queue']);
+  expect(queued.stdout).toContain('queued: waiting for the running deploy deploy-prod-cloud');
+  expect(queued.code, queued.stdout).toBe(0);
+  expect(queued.stdout).toContain('succeeded: prod-cloud runs v2');
+
+  const [prodResult, devResult] = (await Promise.all([prod.result(), dev.result()])) as DeployResult[];
+  expect(prodResult!.outcome).toBe('succeeded');
+  expect(devResult!.outcome).toBe('succeeded');
+  // Both ran at once: each started before the other ended.
+  const first = (h: typeof prod) => w.client.workflow.getHandle(h.workflowId, h.firstExecutionRunId).describe();
+  const [p, d] = await Promise.all([first(prod), first(dev)]);
+  expect(p.startTime.getTime()).toBeLessThan(d.closeTime!.getTime());
+  expect(d.startTime.getTime()).toBeLessThan(p.closeTime!.getTime());
+
+  const status = await cli(['status', 'prod-cloud']);
+  expect(status.code).toBe(0);
+  expect(status.stdout).toMatch(/prod-cloud: last deploy v2 succeeded/);
+});
