@@ -94,6 +94,16 @@ describe('deploy, roll back, cancel', () => {
       expect(result.backup?.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(onHost('dev-cloud', `sha256sum ${result.backup!.path}`).split(' ')[0]).toBe(result.backup!.sha256);
 
+      // The Web UI can find it: the CLI set environment and version, the workflow its outcome.
+      let found = 0;
+      for (let i = 0; i < 50 && found === 0; i++) {
+        for await (const _ of w.client.workflow.list({
+          query: `SmokestackEnvironment = 'dev-cloud' AND SmokestackVersion = 'broken' AND SmokestackOutcome = 'rolled-back'`,
+        })) found++;
+        if (found === 0) await sleep(200);
+      }
+      expect(found).toBe(1);
+
       expect(titles()).toEqual(['🚀 dev-cloud: deploying broken', '↩️ dev-cloud: deploy of broken failed, rolled back to v2']);
       const fields = discord.calls[1]!.body.embeds[0].fields as { name: string; value: string }[];
       expect(fields.find((f) => f.name === 'Failed service')?.value).toBe('backend');
@@ -119,5 +129,12 @@ describe('deploy, roll back, cancel', () => {
     expect(failure.type).toBe('RolledBack');
     expect((failure.details![0] as DeployResult).error).toMatch(/^cancelled/);
     await expectAppsOn('v2', v2Digests);
+  });
+
+  it('`smokestack rollback --to v1` deploys the images recorded for v1, by digest', async () => {
+    const run = await runCli(['rollback', 'dev-cloud', '--to', 'v1', '--wait'], { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });
+    expect(run.code, run.stdout).toBe(0);
+    expect(run.stdout).toContain('rolling dev-cloud back to v1 (3 images by digest)');
+    await expectAppsOn('v1');
   });
 });
