@@ -8,13 +8,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { loadConfig } from '../src/config/load.ts';
 import type { DeployResult } from '../src/workflows/types.ts';
 import { fmt, labWorker, REPO_ROOT, timed } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const EventType = temporal.api.enums.v1.EventType;
+const EventType = proto.temporal.api.enums.v1.EventType;
 const env = loadConfig(join(REPO_ROOT, 'smokestack.yml')).environments['dev-cloud']!;
 const dir = env.deployDir;
 

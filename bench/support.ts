@@ -5,11 +5,11 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { createWorker } from '../src/worker.ts';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
-const EventType = temporal.api.enums.v1.EventType;
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 export async function timed<T>(work: () => Promise<T> | T): Promise<{ seconds: number; value: T }> {
   const t0 = performance.now();
