@@ -44,13 +44,17 @@ export function runningDigests(host: LabHost, containers: string[]): Record<stri
   return out;
 }
 
-/** Everything a deploy could change on a host: containers, files under /opt and /database, /tmp. */
+/**
+ * Everything a deploy could change on a host: its containers (by ID, so a
+ * recreate shows), the files under /opt, and /tmp. The live database files
+ * are left out: the database writes them on its own (SQLite's -shm/-wal).
+ */
 export function hostSnapshot(host: LabHost): string {
   return onHost(
     host,
     [
       `docker ps -a --no-trunc --format '{{.Names}} {{.Image}} {{.ID}} {{.Status}}' | sed 's/ Up .*/ Up/' | sort`,
-      `find /opt /database -type f -exec sha256sum {} + 2>/dev/null | sort`,
+      `find /opt -type f -exec sha256sum {} + 2>/dev/null | sort`,
       `ls -la /tmp | awk '{print $NF}' | sort`,
     ].join('; echo ---; '),
   );
