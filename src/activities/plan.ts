@@ -36,6 +36,7 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
       user: env.user,
       privateKey: env.privateKey,
       connectTimeoutSeconds: env.connectTimeoutSeconds,
+      hostKey: env.hostKey,
     },
     deployDir: env.deployDir,
     composeFile: env.composeFile,

@@ -3,7 +3,7 @@
 // that a dead worker is noticed and its attempt retried elsewhere.
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { HostUnreachableError, withHost, type RemoteHost } from '../ssh/executor.ts';
+import { HostKeyMismatchError, HostUnreachableError, withHost, type RemoteHost } from '../ssh/executor.ts';
 import type { HostTarget } from '../workflows/types.ts';
 
 export function onHost<T>(target: HostTarget, fn: (host: RemoteHost) => Promise<T>): Promise<T> {
@@ -11,6 +11,8 @@ export function onHost<T>(target: HostTarget, fn: (host: RemoteHost) => Promise<
   return withHost(target, log, fn).catch((err: unknown) => {
     // Unreachable hosts are retried by the activity's retry policy; say so plainly.
     if (err instanceof HostUnreachableError) throw ApplicationFailure.retryable(err.message, 'HostUnreachable');
+    // A different host key is an impostor or a rebuilt host: a person must look, retrying cannot help.
+    if (err instanceof HostKeyMismatchError) throw ApplicationFailure.nonRetryable(err.message, 'HostKeyMismatch');
     throw err;
   });
 }

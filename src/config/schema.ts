@@ -56,6 +56,11 @@ export const environmentSchema = z
     user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, 'must be a Unix user name').default('root').describe('SSH user; needs to run docker.'),
     privateKey: z.string().min(1).describe('Path to the SSH private key the worker uses. ~ and ${VAR} are expanded.'),
     connectTimeoutSeconds: z.number().int().min(1).max(120).default(10).describe('Give up connecting after this long (then retry).'),
+    hostKey: z
+      .string()
+      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub)')
+      .optional()
+      .describe("The host's SSH key fingerprint. When set, a host presenting any other key is refused."),
     deployDir: z.string().regex(ABSOLUTE_PATH, 'must be an absolute path').describe('Directory on the host holding the stack.'),
     composeFile: z.string().min(1).describe('Local compose file, relative to this config file; uploaded unchanged.'),
     extraFiles: z

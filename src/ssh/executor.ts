@@ -1,4 +1,5 @@
 // The one place a command becomes a shell string and crosses the network.
+import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import { describe, quote, type Command } from '../commands/command.ts';
 
@@ -8,6 +9,8 @@ export interface HostTarget {
   user: string;
   privateKey: string;
   connectTimeoutSeconds: number;
+  /** OpenSSH fingerprint (SHA256:base64) the host must present, when pinned. */
+  hostKey?: string;
 }
 
 export interface CommandResult {
@@ -48,10 +51,23 @@ export class HostUnreachableError extends Error {
   }
 }
 
+export class HostKeyMismatchError extends Error {
+  constructor(target: HostTarget, presented: string) {
+    super(`${target.host} presented SSH host key ${presented}, not the pinned ${target.hostKey}: refusing to connect`);
+    this.name = 'HostKeyMismatchError';
+  }
+}
+
+/** The OpenSSH fingerprint of a raw public key blob, as `ssh-keygen -lf` prints it. */
+export function fingerprint(key: Buffer): string {
+  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
+}
+
 export type CommandLog = (line: string) => void;
 
 export async function connect(target: HostTarget, log: CommandLog = () => {}): Promise<RemoteHost> {
   const ssh = new NodeSSH();
+  let presented: string | undefined;
   try {
     await ssh.connect({
       host: target.host,
@@ -61,9 +77,16 @@ export async function connect(target: HostTarget, log: CommandLog = () => {}): P
       readyTimeout: target.connectTimeoutSeconds * 1000,
       keepaliveInterval: 5000,
       keepaliveCountMax: 3,
+      hostVerifier: target.hostKey
+        ? (key: Buffer) => {
+            presented = fingerprint(key);
+            return presented === target.hostKey;
+          }
+        : undefined,
     });
   } catch (err) {
     ssh.dispose();
+    if (presented && presented !== target.hostKey) throw new HostKeyMismatchError(target, presented);
     throw new HostUnreachableError(target, err);
   }
   // A link that dies mid-command must fail the command, not leave it waiting

@@ -29,6 +29,7 @@ const NOT_WORTH_RETRYING = [
   'SecretMissing',
   'ConfigChanged',
   'InvalidSetting',
+  'HostKeyMismatch',
   'StartFailed',
   'HealthGateFailed',
   'RestoreFailed',

@@ -18,6 +18,8 @@ export interface HostTarget {
   /** Path of the key on the worker machine, not the key. */
   privateKey: string;
   connectTimeoutSeconds: number;
+  /** Expected SSH host key fingerprint (SHA256:...), when pinned. */
+  hostKey?: string;
 }
 
 export type SecretRef = ({ env: string } | { file: string }) & { encode?: 'uri' };

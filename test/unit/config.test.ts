@@ -57,6 +57,7 @@ describe('configuration', () => {
     ['environments.dev-cloud.user', (c: any) => (env(c).user = 'root; rm -rf /')],
     ['environments.dev-cloud.privateKey', (c: any) => delete env(c).privateKey],
     ['environments.dev-cloud.connectTimeoutSeconds', (c: any) => (env(c).connectTimeoutSeconds = 0)],
+    ['environments.dev-cloud.hostKey', (c: any) => (env(c).hostKey = 'ssh-ed25519 AAAA')],
     ['environments.dev-cloud.deployDir', (c: any) => (env(c).deployDir = 'relative/dir')],
     ['environments.dev-cloud.deployDir', (c: any) => (env(c).deployDir = '/opt/$(reboot)')],
     ['environments.dev-cloud.composeFile', (c: any) => (env(c).composeFile = 'missing.yml')],
