@@ -8,6 +8,7 @@ import { containerHasProcess, containerLogs, inspectContainers } from '../comman
 import { httpStatus, tailscaleStatus } from '../commands/files.ts';
 import type { RemoteHost } from '../ssh/executor.ts';
 import type { DeployPlan, ServiceHealth, ServiceImage } from '../workflows/types.ts';
+import { jsonLines } from './images.ts';
 import { onHost } from './remote.ts';
 import { lastLines } from './stack.ts';
 
@@ -66,10 +67,7 @@ export async function checkStack(host: RemoteHost, plan: DeployPlan, expected: S
   const names = Object.values(plan.services).map((s) => s.container);
   const inspected = await host.run(inspectContainers(names), { timeoutSeconds: 30 });
   const states = new Map<string, ContainerState>();
-  for (const line of inspected.stdout.split('\n').filter(Boolean)) {
-    const state = JSON.parse(line) as ContainerState;
-    states.set(state.Name.replace(/^\//, ''), state);
-  }
+  for (const state of jsonLines<ContainerState>(inspected.stdout)) states.set(state.Name.replace(/^\//, ''), state);
   const services: ServiceHealth[] = [];
   for (const [service, check] of Object.entries(plan.services)) {
     const state = states.get(check.container);

@@ -20,3 +20,11 @@ export function digestFor(ref: string, repoDigests: readonly string[]): string |
 export function pinnedRef(image: ServiceImage): string {
   return image.digest ?? image.imageId;
 }
+
+/** `docker … inspect --format {{json .}}` prints one JSON document per line. */
+export function jsonLines<T>(output: string): T[] {
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as T);
+}

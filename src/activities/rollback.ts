@@ -9,7 +9,7 @@ import { inspectContainers, inspectImages, pullImage, stackContainers } from '..
 import { copyInto, listFiles, makeDir, readVersionSetting, writeFile } from '../commands/files.ts';
 import type { RemoteHost } from '../ssh/executor.ts';
 import type { DeployPlan, HostFacts, RollbackPoint, ServiceImage } from '../workflows/types.ts';
-import { digestFor, pinnedRef } from './images.ts';
+import { digestFor, jsonLines, pinnedRef } from './images.ts';
 import { onHost, whileHeartbeating } from './remote.ts';
 import { composeProject, ENV_FILE, lastLines, PINS_FILE, pinsFile } from './stack.ts';
 
@@ -70,20 +70,10 @@ interface ContainerInfo {
 
 /** Each container's compose service, image ID and registry digest. */
 export async function imagesOfContainers(host: RemoteHost, ids: string[]): Promise<ServiceImage[]> {
-  const containers = (await host.check(inspectContainers(ids)))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as ContainerInfo);
+  const containers = jsonLines<ContainerInfo>(await host.check(inspectContainers(ids)));
   const imageIds = [...new Set(containers.map((c) => c.Image))];
-  const repoDigests = new Map<string, string[]>();
-  const inspected = await host.check(inspectImages(imageIds));
-  inspected
-    .split('\n')
-    .filter(Boolean)
-    .forEach((line) => {
-      const image = JSON.parse(line) as { Id: string; RepoDigests?: string[] };
-      repoDigests.set(image.Id, image.RepoDigests ?? []);
-    });
+  const images = jsonLines<{ Id: string; RepoDigests?: string[] }>(await host.check(inspectImages(imageIds)));
+  const repoDigests = new Map(images.map((image) => [image.Id, image.RepoDigests ?? []]));
   return containers
     .map((c) => ({
       service: c.Config.Labels?.['com.docker.compose.service'] ?? 'unknown',

@@ -9,7 +9,7 @@ import { containerLogs, inspectImages, pullImage } from '../commands/docker.ts';
 import { listFiles, makeDir, writeFile } from '../commands/files.ts';
 import { RemoteCommandError, type RemoteHost } from '../ssh/executor.ts';
 import type { DeployPlan, HostFacts, ServiceImage } from '../workflows/types.ts';
-import { digestFor } from './images.ts';
+import { digestFor, jsonLines } from './images.ts';
 import { sha256 } from './plan.ts';
 import { onHost, whileHeartbeating } from './remote.ts';
 import { envLine, readSecret } from './secrets.ts';
@@ -117,11 +117,7 @@ export async function resolveImages(host: RemoteHost, project: ComposeProject): 
   const refs = services.map(([, s]) => s.image!);
   const inspected = await host.run(inspectImages(refs));
   const byRef = new Map<string, { Id: string; RepoDigests: string[] }>();
-  inspected.stdout
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .forEach((line, i) => byRef.set(refs[i]!, JSON.parse(line)));
+  jsonLines<{ Id: string; RepoDigests: string[] }>(inspected.stdout).forEach((image, i) => byRef.set(refs[i]!, image));
   if (inspected.code !== 0 && byRef.size < refs.length) throw new RemoteCommandError('docker image inspect', inspected);
   return services.map(([service, s]) => {
     const image = byRef.get(s.image!)!;
@@ -132,10 +128,7 @@ export async function resolveImages(host: RemoteHost, project: ComposeProject): 
 /** The local image ID of each exact image, as pulled on this host. */
 async function withImageIds(host: RemoteHost, images: ServiceImage[]): Promise<ServiceImage[]> {
   const refs = images.map((i) => i.digest ?? i.imageId);
-  const ids = (await host.check(inspectImages(refs)))
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => (JSON.parse(line) as { Id: string }).Id);
+  const ids = jsonLines<{ Id: string }>(await host.check(inspectImages(refs))).map((image) => image.Id);
   return images.map((image, i) => ({ ...image, imageId: ids[i]! }));
 }
 
