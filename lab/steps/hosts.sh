@@ -21,25 +21,48 @@ host_packages() {
 
 ensure_host_rootfs() { # SUITE
   local suite=$1 rootfs="$SMOKESTACK_CACHE/rootfs/host-$1"
-  [ -d "$rootfs" ] && return
-  local t0; t0=$(now)
-  info "debootstrap $suite with $(host_packages "$suite") (about 2 minutes)"
-  rm -rf "$rootfs.tmp"; mkdir -p "$(dirname "$rootfs")"
-  debootstrap --variant=minbase --include="$(host_packages "$suite")" \
-    "$suite" "$rootfs.tmp" "$(debian_mirror)" >"$LAB_STATE/debootstrap-$suite.log" 2>&1 \
-    || { tail -20 "$LAB_STATE/debootstrap-$suite.log" >&2; die "debootstrap $suite failed"; }
+  [ -f "$rootfs/.lab-id" ] && { info "$suite rootfs: cached"; return; }
+  local t0 log="$LAB_STATE/debootstrap-$suite.log"; t0=$(now)
+  info "$suite rootfs: debootstrap with $(host_packages "$suite") (log: $log)"
+  rm -rf "$rootfs" "$rootfs.tmp"; mkdir -p "$(dirname "$rootfs")"; : >"$log"
+  run_logged "$log" debootstrap --variant=minbase --include="$(host_packages "$suite")" \
+    "$suite" "$rootfs.tmp" "$(debian_mirror)"
   rm -rf "$rootfs.tmp"/var/cache/apt/archives/*.deb
+  # Names this rootfs: the host-base image made from it carries the id, so
+  # a rootfs built anew is imported anew, never shadowed by an old image.
+  echo "$suite-$(date +%s)" > "$rootfs.tmp/.lab-id"
   mv "$rootfs.tmp" "$rootfs"
-  info "$suite rootfs ready in $(elapsed "$t0")"
+  info "$suite rootfs: ready in $(elapsed "$t0")"; record_time "  $suite rootfs (debootstrap, background)" "$t0"
+}
+
+# debootstrap is network and disk bound while the Go builds are CPU bound:
+# start_host_rootfs_builds runs every suite's in the background, and
+# wait_host_rootfs_builds joins them (their output is in their logs).
+LAB_ROOTFS_JOBS=()
+start_host_rootfs_builds() {
+  local suite
+  for suite in "${LAB_SUITES[@]}"; do
+    ensure_host_rootfs "$suite" &
+    LAB_ROOTFS_JOBS+=("$suite:$!")
+  done
+}
+wait_host_rootfs_builds() {
+  local job failed=()
+  for job in "${LAB_ROOTFS_JOBS[@]}"; do
+    wait "${job#*:}" || failed+=("${job%%:*}")
+  done
+  LAB_ROOTFS_JOBS=()
+  [ ${#failed[@]} = 0 ] || die "the root filesystem of ${failed[*]} could not be built (see above)"
 }
 
 # Sets LAB_HOST_IMAGE_<suite>: the host image (base + lab/host files + Compose v2).
 ensure_host_image() { # SUITE
-  local suite=$1 base="smokestack-lab/host-base:$1"
+  local suite=$1 rootfs="$SMOKESTACK_CACHE/rootfs/host-$1" base
   ensure_host_rootfs "$suite"
+  base="smokestack-lab/host-base:$(cat "$rootfs/.lab-id")"
   if ! docker image inspect "$base" >/dev/null 2>&1; then
     info "importing $base"
-    tar -C "$SMOKESTACK_CACHE/rootfs/host-$suite" -c . | docker import - "$base" >/dev/null
+    tar -C "$rootfs" -c . | docker import - "$base" >/dev/null
   fi
   local ctx image; ctx=$(mktemp -d)
   cp "$LAB_ROOT"/host/* "$ctx"/

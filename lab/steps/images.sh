@@ -45,8 +45,9 @@ lab_build() { # TAG DOCKERFILE CONTEXT [--build-arg ...]
 
 ensure_images() {
   local base_hash stamp base
-  base_hash=$(content_hash "$LAB_BIN/labsvc.hash" "$LAB_ROOT"/images/*.Dockerfile "$LAB_ROOT/steps/images.sh" "$LAB_ROOT/images/arm-variant.mjs" \
-    <(ls -l "$LAB_BIN"/ferretdb "$LAB_BIN"/mongodump "$LAB_BIN"/mongorestore) <(/bin/busybox | head -1))
+  # The tools' links name their versions (and labsvc's its source hash).
+  base_hash=$(content_hash "$LAB_ROOT"/images/*.Dockerfile "$LAB_ROOT/steps/images.sh" "$LAB_ROOT/images/arm-variant.mjs" \
+    <(readlink "$LAB_BIN"/labsvc "$LAB_BIN"/ferretdb "$LAB_BIN"/mongodump "$LAB_BIN"/mongorestore) <(/bin/busybox | head -1))
   stamp="$LAB_STATE/images.$base_hash"
   if [ -e "$stamp" ] && curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
       "http://$LAB_REGISTRY/v2/benjr70/smart-smoker-backend/manifests/v1"; then

