@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { VERSION_PATTERN } from '../config/schema.ts';
 import type { DeployInput, DeployPlan } from '../workflows/types.ts';
+import { checkSecrets } from './secrets.ts';
 
 /** Plans a deploy from the configuration file the worker was started with. */
 export async function planDeploy(configFile: string, input: DeployInput): Promise<DeployPlan> {
@@ -26,6 +27,7 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
       'InvalidInput',
     );
   }
+  checkSecrets(env.secrets);
   return {
     environment: input.environment,
     kind: env.kind,

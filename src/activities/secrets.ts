@@ -1,7 +1,9 @@
-// Secrets are read by the worker, at the moment they are written to a host.
-// They never pass through a workflow, its history or a log line.
+// Secrets are read by the worker only: checked when a deploy is planned, read
+// again at the moment they are written to a host. They never pass through a
+// workflow, its history, an error message or a log line.
 import { readFileSync } from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
+import { envWritable, NOT_ENV_WRITABLE } from '../config/env-file.ts';
 import type { SecretSource } from '../config/schema.ts';
 
 export function readSecret(name: string, source: SecretSource): string {
@@ -30,8 +32,22 @@ const BARE_VALUE = /^[A-Za-z0-9_@%+=:,./-]*$/;
  */
 export function envLine(name: string, value: string): string {
   if (BARE_VALUE.test(value)) return `${name}=${value}`;
-  if (/[\n\r']/.test(value)) {
-    throw ApplicationFailure.nonRetryable(`setting ${name} holds a quote or line break and cannot be written to .env exactly`, 'InvalidSetting');
-  }
+  if (!envWritable(value)) throw ApplicationFailure.nonRetryable(`setting ${name} ${NOT_ENV_WRITABLE}`, 'InvalidSetting');
   return `${name}='${value}'`;
 }
+
+/**
+ * Reads every secret once, at planning time, so a missing or unwritable one
+ * fails the deploy before any host is touched instead of halfway through the
+ * upload. The values are dropped here; only the upload reads them again.
+ */
+export function checkSecrets(secrets: Record<string, SecretSource>): void {
+  for (const [name, source] of Object.entries(secrets)) {
+    if (!envWritable(readSecret(name, source))) {
+      throw ApplicationFailure.nonRetryable(`secret ${name} (${whereFrom(source)}) ${NOT_ENV_WRITABLE}`, 'InvalidSetting');
+    }
+  }
+}
+
+const whereFrom = (source: SecretSource): string =>
+  'env' in source ? `environment variable ${source.env}` : `file ${source.file}`;

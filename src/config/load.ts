@@ -77,5 +77,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return issue.keys.map((key) => `${[...issue.path, key].join('.')}: unknown field (a typo?)`).join('; ');
   }
   const field = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  // zod says only "Invalid key in record"; the reason is in the nested issues.
+  if (issue.code === 'invalid_key') return `${field}: invalid name: ${issue.issues.map((i) => i.message).join('; ')}`;
+  // A value matching none of a union's forms: the problems of the form it
+  // came closest to say most (`{ env: X, typo: 1 }` has an unknown field, it
+  // does not lack a `file`). With no single closest form, the union's own message.
+  if (issue.code === 'invalid_union') {
+    const closest = closestForm(issue.errors);
+    if (closest) return closest.map((i) => describeIssue({ ...i, path: [...issue.path, ...i.path] })).join('; ');
+  }
   return `${field}: ${issue.message}`;
+}
+
+function closestForm(forms: z.core.$ZodIssue[][]): z.core.$ZodIssue[] | null {
+  const sizes = forms.map((issues) => issues.length).filter((n) => n > 0);
+  const fewest = Math.min(...sizes);
+  const closest = forms.filter((issues) => issues.length === fewest);
+  return closest.length === 1 ? closest[0]! : null;
 }

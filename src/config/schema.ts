@@ -1,6 +1,7 @@
 // The one schema for smokestack.yml. The validator, the error messages and
 // `smokestack config docs` all come from here, so they cannot drift apart.
 import { z } from 'zod';
+import { envWritable, NOT_ENV_WRITABLE } from './env-file.ts';
 
 /** Docker's tag grammar: what a --version may be. Nothing else reaches a host. */
 export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -8,16 +9,34 @@ const ENV_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const CONTAINER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_VAR_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./-]*$/;
+const envVarName = () => z.string().regex(ENV_VAR_PATTERN, 'must be an environment variable name: A-Z, 0-9 and "_"');
+
+// zod's plain .url() passes anything new URL() parses ("foo:bar", "mailto:x",
+// "http:host") and quietly trims or drops blanks. curl is given the text as
+// written, so it must be an http(s) URL written out in full, with no blanks,
+// whose host is a name or an address ("localhost", "127.0.0.1", "[::1]"), not
+// only the public domains z.httpUrl() allows.
+const HTTP_URL_TEXT = /^https?:\/\/\S+$/i;
+const URL_HOST = new RegExp(`${z.regexes.hostname.source}|^\\[[0-9A-Fa-f:.]+\\]$`);
+const NOT_HTTP_URL = 'must be an http:// or https:// URL with a host';
+const httpUrl = () =>
+  z
+    .string()
+    .regex(HTTP_URL_TEXT, { error: NOT_HTTP_URL, abort: true })
+    .check(z.url({ protocol: z.regexes.httpProtocol, hostname: URL_HOST, error: NOT_HTTP_URL }));
 
 export const versionSchema = z
   .string()
   .regex(VERSION_PATTERN, 'must be an image tag: letters, digits, "_", "." and "-", at most 128 characters');
 
 const secretSource = z
-  .union([
-    z.object({ env: z.string().regex(ENV_VAR_PATTERN), encode: z.literal('uri').optional() }).strict(),
-    z.object({ file: z.string().min(1), encode: z.literal('uri').optional() }).strict(),
-  ])
+  .union(
+    [
+      z.object({ env: envVarName(), encode: z.literal('uri').optional() }).strict(),
+      z.object({ file: z.string().min(1), encode: z.literal('uri').optional() }).strict(),
+    ],
+    { error: 'must be { env: NAME } or { file: PATH }, with encode: uri if the value is used inside a URL' },
+  )
   .describe(
     'Where the worker reads the value: { env: NAME } or { file: PATH }; encode: uri for a value used inside a URL. Values never enter workflows.',
   );
@@ -28,13 +47,12 @@ const serviceSchema = z
       .string()
       .regex(CONTAINER_NAME_PATTERN, 'must be a Docker container name')
       .describe('Exact container name (compose container_name).'),
-    http: z
-      .string()
-      .url()
+    http: httpUrl()
       .optional()
-      .describe('URL probed from the host itself, e.g. the backend readiness endpoint. Must answer 2xx.'),
+      .describe('http:// or https:// URL probed from the host itself, e.g. the backend readiness endpoint. Must answer 2xx.'),
     process: z
       .string()
+      .min(1)
       .optional()
       .describe('Process name that must run inside the container (pgrep -x), for services with no endpoint.'),
   })
@@ -43,7 +61,12 @@ const serviceSchema = z
 const healthSchema = z
   .object({
     timeoutSeconds: z.number().int().min(5).max(3600).default(300).describe('One deadline for the whole stack to become healthy.'),
-    intervalSeconds: z.number().min(0.5).max(60).default(2).describe('Time between polls.'),
+    intervalSeconds: z
+      .number()
+      .min(0.1)
+      .max(60)
+      .default(1)
+      .describe('Time between polls; each poll reads every container in one command and runs every probe at once.'),
     tailscale: z.boolean().default(false).describe('Also require `tailscale status` to succeed on the host.'),
   })
   .strict();
@@ -68,16 +91,16 @@ export const environmentSchema = z
       .default([])
       .describe('Local files or folders (relative to this config file) uploaded beside the compose file.'),
     env: z
-      .record(z.string().regex(ENV_VAR_PATTERN), z.string())
+      .record(envVarName(), z.string().refine(envWritable, NOT_ENV_WRITABLE))
       .default({})
-      .describe('Plain settings written to the stack .env file.'),
+      .describe('Plain settings written to the stack .env file. A value may not hold a single quote or a line break: .env cannot hold them exactly.'),
     secrets: z
-      .record(z.string().regex(ENV_VAR_PATTERN), secretSource)
+      .record(envVarName(), secretSource)
       .default({})
-      .describe('Secret settings written to the stack .env file (mode 0600).'),
+      .describe('Secret settings written to the stack .env file (mode 0600). Read when a deploy is planned: a missing one, or one holding a single quote or a line break, fails the deploy before any host is touched.'),
     services: z.record(z.string().min(1), serviceSchema).describe('Compose services to health-check, by service name.'),
     database: z
-      .object({ container: z.string().regex(CONTAINER_NAME_PATTERN).describe('The MongoDB container.') })
+      .object({ container: z.string().regex(CONTAINER_NAME_PATTERN, 'must be a Docker container name').describe('The MongoDB container.') })
       .strict()
       .optional()
       .describe('Cloud stacks: the database backed up before every deploy.'),
@@ -85,7 +108,7 @@ export const environmentSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Compose services stopped for the length of a deploy and started after it (Watchtower must not race a deploy).'),
-    health: healthSchema.default({ timeoutSeconds: 300, intervalSeconds: 2, tailscale: false }),
+    health: healthSchema.default({ timeoutSeconds: 300, intervalSeconds: 1, tailscale: false }),
     minFreeDiskMb: z.number().int().min(0).default(1024).describe('Preflight refuses to deploy below this much free disk.'),
   })
   .strict();
@@ -97,7 +120,7 @@ export const configSchema = z
         address: z.string().default('localhost:7233').describe('Temporal frontend host:port. $TEMPORAL_ADDRESS overrides.'),
         namespace: z.string().default('default').describe('$TEMPORAL_NAMESPACE overrides.'),
         taskQueue: z.string().default('smokestack').describe('Task queue the worker polls. $SMOKESTACK_TASK_QUEUE overrides.'),
-        uiUrl: z.string().url().default('http://localhost:8233').describe('Web UI base URL, for links to runs. $TEMPORAL_UI_URL overrides.'),
+        uiUrl: httpUrl().default('http://localhost:8233').describe('Web UI base URL, for links to runs. $TEMPORAL_UI_URL overrides.'),
       })
       .describe('Where the Temporal server is.')
       .strict()
@@ -107,7 +130,7 @@ export const configSchema = z
         discord: z
           .object({
             webhook: secretSource.describe('The webhook URL is a secret: { env: NAME } or { file: PATH }.'),
-            apiBase: z.string().url().optional().describe('Discord API base URL (tests point it at a local recorder). $SMOKESTACK_DISCORD_API overrides.'),
+            apiBase: httpUrl().optional().describe('Discord API base URL (tests point it at a local recorder). $SMOKESTACK_DISCORD_API overrides.'),
           })
           .strict()
           .optional(),

@@ -1,16 +1,22 @@
-// Configuration: every invalid field is named, with the file it is in.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+// Configuration: every invalid field is named, with the file it is in, and
+// every field of the schema has a case here (a test fails when one lacks it).
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { envLine } from '../../src/activities/secrets.ts';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.ts';
+import { configSchema } from '../../src/config/schema.ts';
 import { REPO_ROOT } from '../support/paths.ts';
+import { schemaMap, valuesAt } from '../support/schema-fields.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'smokestack-config-'));
 writeFileSync(join(dir, 'stack.yml'), 'services: {}\n');
+writeFileSync(join(dir, 'extra.txt'), 'x\n');
 const file = join(dir, 'smokestack.yml');
 
-const valid = () => ({
+/** The fewest fields a valid file needs. */
+const minimal = () => ({
   environments: {
     'dev-cloud': {
       kind: 'cloud',
@@ -23,8 +29,34 @@ const valid = () => ({
   },
 });
 
+/** A valid file with every field and every object of the schema set, both forms of a secret included. */
+const full = () => ({
+  temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' },
+  notifications: { discord: { webhook: { env: 'DISCORD_WEBHOOK_URL' }, apiBase: 'http://127.0.0.1:9/api' } },
+  environments: {
+    'dev-cloud': {
+      ...minimal().environments['dev-cloud'],
+      port: 2222,
+      user: 'deploy',
+      connectTimeoutSeconds: 10,
+      hostKey: `SHA256:${'A'.repeat(43)}`,
+      extraFiles: ['extra.txt'],
+      env: { NODE_ENV: 'production', GREETING: 'two words and "quotes"' },
+      secrets: { DB_PASSWORD: { env: 'DEV_DB_PASSWORD', encode: 'uri' }, VAPID_KEY: { file: 'vapid.key' } },
+      services: {
+        backend: { container: 'backend_cloud', http: 'http://127.0.0.1:3001/api/ready' },
+        shell: { container: 'electron_shell', process: 'smoker-shell' },
+      },
+      database: { container: 'mongo' },
+      holdDuringDeploy: ['watchtower'],
+      health: { timeoutSeconds: 120, intervalSeconds: 1, tailscale: true },
+      minFreeDiskMb: 2048,
+    },
+  },
+});
+
 function problemsOf(mutate: (c: any) => void): string[] {
-  const config = valid();
+  const config = full();
   mutate(config);
   try {
     parseConfig(config, file);
@@ -38,9 +70,166 @@ function problemsOf(mutate: (c: any) => void): string[] {
 
 const env = (c: any) => c.environments['dev-cloud'];
 
+const succeeds = (fn: () => unknown): boolean => {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+};
+const URL_PROBLEM = 'must be an http:// or https:// URL with a host';
+const UNWRITABLE = 'holds a single quote or a line break, which a .env file cannot hold exactly';
+const SECRET_FORMS = 'must be { env: NAME } or { file: PATH }, with encode: uri if the value is used inside a URL';
+const ENV_VAR_NAME = 'must be an environment variable name: A-Z, 0-9 and "_"';
+const CONTAINER_NAME = 'must be a Docker container name';
+
+type Mutation = (c: any) => void;
+
+/**
+ * At least one invalid value for every field of the schema, by field path
+ * ("<name>" for a key of a map), with the exact problem it must produce.
+ */
+const INVALID: Record<string, Array<[Mutation, string]>> = {
+  temporal: [[(c) => (c.temporal = 'localhost:7233'), 'temporal: Invalid input: expected object, received string']],
+  'temporal.address': [[(c) => (c.temporal.address = 7233), 'temporal.address: Invalid input: expected string, received number']],
+  'temporal.namespace': [[(c) => (c.temporal.namespace = ['default']), 'temporal.namespace: Invalid input: expected string, received array']],
+  'temporal.taskQueue': [[(c) => (c.temporal.taskQueue = null), 'temporal.taskQueue: Invalid input: expected string, received null']],
+  'temporal.uiUrl': [
+    [(c) => (c.temporal.uiUrl = 'localhost:8233'), `temporal.uiUrl: ${URL_PROBLEM}`],
+    [(c) => (c.temporal.uiUrl = 'nope'), `temporal.uiUrl: ${URL_PROBLEM}`],
+  ],
+  notifications: [[(c) => (c.notifications = ['discord']), 'notifications: Invalid input: expected object, received array']],
+  'notifications.discord': [
+    [(c) => (c.notifications.discord = 'https://discord.com/api/webhooks/1/x'), 'notifications.discord: Invalid input: expected object, received string'],
+  ],
+  'notifications.discord.webhook': [
+    [(c) => (c.notifications.discord.webhook = 'https://discord.com/api/webhooks/1/x'), `notifications.discord.webhook: ${SECRET_FORMS}`],
+    [(c) => (c.notifications.discord.webhook = { vault: 'discord' }), `notifications.discord.webhook: ${SECRET_FORMS}`],
+  ],
+  'notifications.discord.webhook.env': [
+    [(c) => (c.notifications.discord.webhook = { env: 'discord-url' }), `notifications.discord.webhook.env: ${ENV_VAR_NAME}`],
+  ],
+  'notifications.discord.webhook.file': [
+    [(c) => (c.notifications.discord.webhook = { file: '' }), 'notifications.discord.webhook.file: Too small: expected string to have >=1 characters'],
+  ],
+  'notifications.discord.webhook.encode': [
+    [(c) => (c.notifications.discord.webhook.encode = 'base64'), 'notifications.discord.webhook.encode: Invalid input: expected "uri"'],
+  ],
+  'notifications.discord.apiBase': [[(c) => (c.notifications.discord.apiBase = 'discord.com/api'), `notifications.discord.apiBase: ${URL_PROBLEM}`]],
+  environments: [
+    [(c) => (c.environments = {}), 'environments: at least one environment is needed'],
+    [(c) => delete c.environments, 'environments: Invalid input: expected record, received undefined'],
+  ],
+  'environments.<name>': [
+    [(c) => (c.environments.Dev_Cloud = env(c)), 'environments.Dev_Cloud: invalid name: environment names are lower-case words joined by "-"'],
+    [(c) => (c.environments['dev-cloud'] = 'dev.example'), 'environments.dev-cloud: Invalid input: expected object, received string'],
+  ],
+  'environments.<name>.kind': [[(c) => (env(c).kind = 'moon'), 'environments.dev-cloud.kind: Invalid option: expected one of "cloud"|"device"']],
+  'environments.<name>.host': [[(c) => delete env(c).host, 'environments.dev-cloud.host: Invalid input: expected string, received undefined']],
+  'environments.<name>.port': [
+    [(c) => (env(c).port = 'twenty-two'), 'environments.dev-cloud.port: Invalid input: expected number, received string'],
+    [(c) => (env(c).port = 70000), 'environments.dev-cloud.port: Too big: expected number to be <=65535'],
+  ],
+  'environments.<name>.user': [[(c) => (env(c).user = 'root; rm -rf /'), 'environments.dev-cloud.user: must be a Unix user name']],
+  'environments.<name>.privateKey': [
+    [(c) => delete env(c).privateKey, 'environments.dev-cloud.privateKey: Invalid input: expected string, received undefined'],
+  ],
+  'environments.<name>.connectTimeoutSeconds': [
+    [(c) => (env(c).connectTimeoutSeconds = 0), 'environments.dev-cloud.connectTimeoutSeconds: Too small: expected number to be >=1'],
+  ],
+  'environments.<name>.hostKey': [
+    [
+      (c) => (env(c).hostKey = 'ssh-ed25519 AAAA'),
+      'environments.dev-cloud.hostKey: must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub)',
+    ],
+  ],
+  'environments.<name>.deployDir': [
+    [(c) => (env(c).deployDir = 'relative/dir'), 'environments.dev-cloud.deployDir: must be an absolute path'],
+    [(c) => (env(c).deployDir = '/opt/$(reboot)'), 'environments.dev-cloud.deployDir: must be an absolute path'],
+  ],
+  'environments.<name>.composeFile': [
+    [(c) => (env(c).composeFile = 'missing.yml'), `environments.dev-cloud.composeFile: ${join(dir, 'missing.yml')} does not exist`],
+  ],
+  'environments.<name>.extraFiles': [
+    [(c) => (env(c).extraFiles = ['nope']), `environments.dev-cloud.extraFiles.0: ${join(dir, 'nope')} does not exist`],
+    [(c) => (env(c).extraFiles = 'extra.txt'), 'environments.dev-cloud.extraFiles: Invalid input: expected array, received string'],
+  ],
+  'environments.<name>.env': [[(c) => (env(c).env = 'NODE_ENV=production'), 'environments.dev-cloud.env: Invalid input: expected record, received string']],
+  'environments.<name>.env.<name>': [
+    [(c) => (env(c).env = { lower: 'x' }), `environments.dev-cloud.env.lower: invalid name: ${ENV_VAR_NAME}`],
+    [(c) => (env(c).env = { PORT: 3001 }), 'environments.dev-cloud.env.PORT: Invalid input: expected string, received number'],
+    [(c) => (env(c).env = { GREETING: "it's" }), `environments.dev-cloud.env.GREETING: ${UNWRITABLE}`],
+    [(c) => (env(c).env = { GREETING: 'line\nbreak' }), `environments.dev-cloud.env.GREETING: ${UNWRITABLE}`],
+    [(c) => (env(c).env = { GREETING: 'carriage\rreturn' }), `environments.dev-cloud.env.GREETING: ${UNWRITABLE}`],
+  ],
+  'environments.<name>.secrets': [[(c) => (env(c).secrets = ['DB_PASSWORD']), 'environments.dev-cloud.secrets: Invalid input: expected record, received array']],
+  'environments.<name>.secrets.<name>': [
+    [(c) => (env(c).secrets = { DB: { vault: 'x' } }), `environments.dev-cloud.secrets.DB: ${SECRET_FORMS}`],
+    [(c) => (env(c).secrets = { DB: 'hunter2' }), `environments.dev-cloud.secrets.DB: ${SECRET_FORMS}`],
+    [(c) => (env(c).secrets = { db: { env: 'DB' } }), `environments.dev-cloud.secrets.db: invalid name: ${ENV_VAR_NAME}`],
+  ],
+  'environments.<name>.secrets.<name>.env': [
+    [(c) => (env(c).secrets.DB_PASSWORD.env = 'dev-db-password'), `environments.dev-cloud.secrets.DB_PASSWORD.env: ${ENV_VAR_NAME}`],
+  ],
+  'environments.<name>.secrets.<name>.file': [
+    [(c) => (env(c).secrets.VAPID_KEY.file = ''), 'environments.dev-cloud.secrets.VAPID_KEY.file: Too small: expected string to have >=1 characters'],
+  ],
+  'environments.<name>.secrets.<name>.encode': [
+    [(c) => (env(c).secrets.DB_PASSWORD.encode = 'base64'), 'environments.dev-cloud.secrets.DB_PASSWORD.encode: Invalid input: expected "uri"'],
+    [(c) => (env(c).secrets.VAPID_KEY.encode = 'url'), 'environments.dev-cloud.secrets.VAPID_KEY.encode: Invalid input: expected "uri"'],
+  ],
+  'environments.<name>.services': [[(c) => delete env(c).services, 'environments.dev-cloud.services: Invalid input: expected record, received undefined']],
+  'environments.<name>.services.<name>': [
+    [(c) => (env(c).services.backend = 'backend_cloud'), 'environments.dev-cloud.services.backend: Invalid input: expected object, received string'],
+    [
+      (c) => (env(c).services[''] = { container: 'x' }),
+      'environments.dev-cloud.services.: invalid name: Too small: expected string to have >=1 characters',
+    ],
+  ],
+  'environments.<name>.services.<name>.container': [
+    [(c) => (env(c).services.backend.container = 'bad name'), `environments.dev-cloud.services.backend.container: ${CONTAINER_NAME}`],
+  ],
+  'environments.<name>.services.<name>.http': [
+    // Each of these passes zod's plain .url().
+    ...['not a url', 'foo:bar', 'http:foo', 'http:/foo', 'mailto:ops@example.com', 'file:///etc/passwd', 'ftp://x/', 'javascript:alert(1)'].map(
+      (url): [Mutation, string] => [(c) => (env(c).services.backend.http = url), `environments.dev-cloud.services.backend.http: ${URL_PROBLEM}`],
+    ),
+    // What curl is given is the text as written: no blanks zod would trim or drop, a real host.
+    ...['http://', ' http://x/', 'http://x/a b', 'http://x/a\nb', 'http://:80/', 'http://a..b/', 'http://x:99999/'].map(
+      (url): [Mutation, string] => [(c) => (env(c).services.backend.http = url), `environments.dev-cloud.services.backend.http: ${URL_PROBLEM}`],
+    ),
+  ],
+  'environments.<name>.services.<name>.process': [
+    [(c) => (env(c).services.shell.process = 42), 'environments.dev-cloud.services.shell.process: Invalid input: expected string, received number'],
+    [(c) => (env(c).services.shell.process = ''), 'environments.dev-cloud.services.shell.process: Too small: expected string to have >=1 characters'],
+  ],
+  'environments.<name>.database': [[(c) => (env(c).database = 'mongo'), 'environments.dev-cloud.database: Invalid input: expected object, received string']],
+  'environments.<name>.database.container': [
+    [(c) => (env(c).database.container = 'mongo; reboot'), `environments.dev-cloud.database.container: ${CONTAINER_NAME}`],
+  ],
+  'environments.<name>.holdDuringDeploy': [
+    [(c) => (env(c).holdDuringDeploy = 'watchtower'), 'environments.dev-cloud.holdDuringDeploy: Invalid input: expected array, received string'],
+    [(c) => (env(c).holdDuringDeploy = ['']), 'environments.dev-cloud.holdDuringDeploy.0: Too small: expected string to have >=1 characters'],
+  ],
+  'environments.<name>.health': [[(c) => (env(c).health = 'yes'), 'environments.dev-cloud.health: Invalid input: expected object, received string']],
+  'environments.<name>.health.timeoutSeconds': [
+    [(c) => (env(c).health = { timeoutSeconds: 1 }), 'environments.dev-cloud.health.timeoutSeconds: Too small: expected number to be >=5'],
+  ],
+  'environments.<name>.health.intervalSeconds': [
+    [(c) => (env(c).health.intervalSeconds = 0.05), 'environments.dev-cloud.health.intervalSeconds: Too small: expected number to be >=0.1'],
+  ],
+  'environments.<name>.health.tailscale': [
+    [(c) => (env(c).health.tailscale = 'yes'), 'environments.dev-cloud.health.tailscale: Invalid input: expected boolean, received string'],
+  ],
+  'environments.<name>.minFreeDiskMb': [[(c) => (env(c).minFreeDiskMb = -1), 'environments.dev-cloud.minFreeDiskMb: Too small: expected number to be >=0']],
+};
+
+const schema = schemaMap(configSchema);
+
 describe('configuration', () => {
   it('accepts a valid file and fills in defaults', () => {
-    const config = parseConfig(valid(), file);
+    const config = parseConfig(minimal(), file);
     const dev = config.environments['dev-cloud']!;
     expect(dev.port).toBe(22);
     expect(dev.user).toBe('root');
@@ -49,37 +238,62 @@ describe('configuration', () => {
     expect(config.temporal.address).toBe('localhost:7233');
   });
 
+  it('accepts the file with every field set', () => {
+    const config = parseConfig(full(), file);
+    expect(config.environments['dev-cloud']!.secrets.VAPID_KEY).toEqual({ file: join(dir, 'vapid.key') });
+  });
+
   it.each([
-    ['environments.dev-cloud.kind', (c: any) => (env(c).kind = 'moon')],
-    ['environments.dev-cloud.host', (c: any) => delete env(c).host],
-    ['environments.dev-cloud.port', (c: any) => (env(c).port = 'twenty-two')],
-    ['environments.dev-cloud.port', (c: any) => (env(c).port = 70000)],
-    ['environments.dev-cloud.user', (c: any) => (env(c).user = 'root; rm -rf /')],
-    ['environments.dev-cloud.privateKey', (c: any) => delete env(c).privateKey],
-    ['environments.dev-cloud.connectTimeoutSeconds', (c: any) => (env(c).connectTimeoutSeconds = 0)],
-    ['environments.dev-cloud.hostKey', (c: any) => (env(c).hostKey = 'ssh-ed25519 AAAA')],
-    ['environments.dev-cloud.deployDir', (c: any) => (env(c).deployDir = 'relative/dir')],
-    ['environments.dev-cloud.deployDir', (c: any) => (env(c).deployDir = '/opt/$(reboot)')],
-    ['environments.dev-cloud.composeFile', (c: any) => (env(c).composeFile = 'missing.yml')],
-    ['environments.dev-cloud.extraFiles.0', (c: any) => (env(c).extraFiles = ['nope'])],
-    ['environments.dev-cloud.env.lower', (c: any) => (env(c).env = { lower: 'x' })],
-    ['environments.dev-cloud.secrets.DB', (c: any) => (env(c).secrets = { DB: { vault: 'x' } })],
-    ['environments.dev-cloud.services.backend.container', (c: any) => (env(c).services.backend.container = 'bad name')],
-    ['environments.dev-cloud.services.backend.http', (c: any) => (env(c).services.backend.http = 'not a url')],
-    ['environments.dev-cloud.services.backend.extra', (c: any) => (env(c).services.backend.extra = 1)],
-    ['environments.dev-cloud.health.timeoutSeconds', (c: any) => (env(c).health = { timeoutSeconds: 1 })],
-    ['environments.dev-cloud.minFreeDiskMb', (c: any) => (env(c).minFreeDiskMb = -1)],
-    ['environments.dev-cloud.typo', (c: any) => (env(c).typo = true)],
-    ['environments.Dev_Cloud', (c: any) => (c.environments.Dev_Cloud = env(c))],
-    ['environments', (c: any) => (c.environments = {})],
-    ['temporal.uiUrl', (c: any) => (c.temporal = { uiUrl: 'nope' })],
-  ])('names %s when it is invalid', (field, mutate) => {
-    const problems = problemsOf(mutate);
-    expect(problems.some((p) => p.startsWith(`${field}:`) || p.startsWith(`${field} `)), problems.join('\n')).toBe(true);
+    'http://127.0.0.1:3001/api/ready',
+    'http://localhost/',
+    'https://dev.example/api/health?full=1#top',
+    'http://[::1]:8080/',
+    'HTTP://DEV.EXAMPLE/',
+  ])('accepts the health URL %j', (url) => {
+    const config = full();
+    config.environments['dev-cloud'].services.backend.http = url;
+    expect(parseConfig(config, file).environments['dev-cloud']!.services.backend!.http).toBe(url);
+  });
+
+  it.each(["it's", 'line\nbreak', 'carriage\rreturn', 'trailing\n', 'plain', 'two words', '$HOME', 'say "hi"', 'back\\slash', ''])(
+    'a setting %j is accepted exactly when the upload can write it to .env',
+    (value) => {
+      const config = full();
+      config.environments['dev-cloud'].env.GREETING = value;
+      expect(succeeds(() => parseConfig(config, file))).toBe(succeeds(() => envLine('GREETING', value)));
+    },
+  );
+
+  const cases = Object.entries(INVALID).flatMap(([field, list]) =>
+    list.map(([mutate, problem], i): [string, Mutation, string] => [`${field} #${i + 1}: ${problem}`, mutate, problem]),
+  );
+  it.each(cases)('%s', (_, mutate, problem) => {
+    expect(problemsOf(mutate)).toEqual([problem]);
+  });
+
+  it('every field of the schema has an invalid case above, and every case a field', () => {
+    const covered = new Set(Object.keys(INVALID));
+    expect(schema.fields.filter((f) => !covered.has(f)), 'fields with no invalid case in INVALID').toEqual([]);
+    expect([...covered].filter((f) => !schema.fields.includes(f)), 'cases for fields the schema does not have').toEqual([]);
+  });
+
+  it('every object of the schema refuses unknown fields', () => {
+    expect(schema.objects.filter((o) => !o.strict).map((o) => o.path || '(top level)')).toEqual([]);
+  });
+
+  it.each([...new Set(schema.objects.map((o) => o.path))])('an unknown field in %j is named as a typo', (path) => {
+    let expected: string[] = [];
+    const problems = problemsOf((config) => {
+      const objects = valuesAt(config, path);
+      expect(objects.length, `full() has nothing at ${path || '(top level)'}: add it`).toBeGreaterThan(0);
+      for (const [, object] of objects) object.typo = true;
+      expected = objects.map(([at]) => `${at ? `${at}.` : ''}typo: unknown field (a typo?)`);
+    });
+    expect(problems.sort()).toEqual(expected.sort());
   });
 
   it('names the file when it is missing or not YAML', () => {
-    expect(() => loadConfig(join(dir, 'absent.yml'))).toThrow(/absent\.yml/);
+    expect(() => loadConfig(join(dir, 'absent.yml'))).toThrow(`invalid configuration in ${join(dir, 'absent.yml')}:\n  - the file does not exist`);
     writeFileSync(join(dir, 'broken.yml'), 'environments: [\n');
     expect(() => loadConfig(join(dir, 'broken.yml'))).toThrow(/broken\.yml[\s\S]*YAML/);
   });
@@ -103,7 +317,6 @@ describe('configuration', () => {
 describe('documentation', () => {
   it('docs/configuration.md is what the schema generates (run `npx smokestack config docs`)', async () => {
     const { configurationDocs } = await import('../../src/config/docs.ts');
-    const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(REPO_ROOT, 'docs/configuration.md'), 'utf8')).toBe(configurationDocs());
   });
 });
