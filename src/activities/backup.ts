@@ -4,19 +4,12 @@
 import { posix } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { execScript, inspectContainers } from '../commands/docker.ts';
-import { checksum, fileSize, makeDir } from '../commands/files.ts';
-import { cmd } from '../commands/command.ts';
+import { inspectContainers } from '../commands/docker.ts';
+import { checksum, fileSize, makeDir, moveFile, removeFile } from '../commands/files.ts';
+import { dumpDatabase } from '../commands/mongo.ts';
 import type { BackupRecord, DeployPlan } from '../workflows/types.ts';
 import { onHost, whileHeartbeating } from './remote.ts';
 import { lastLines } from './stack.ts';
-
-/**
- * Runs inside the mongo container. The credentials are the container's own
- * environment, expanded there: they never appear in our argv or logs.
- */
-export const DUMP_SCRIPT =
-  'exec mongodump --quiet --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive --gzip';
 
 export async function backupDatabase(plan: DeployPlan): Promise<BackupRecord | null> {
   if (!plan.database) return null;
@@ -29,14 +22,12 @@ export async function backupDatabase(plan: DeployPlan): Promise<BackupRecord | n
     const state = await host.run(inspectContainers([container]));
     if (state.code !== 0 || !state.stdout.includes('"Running":true')) return null; // first deploy: nothing to back up
     await host.check(makeDir(dir));
-    const dump = await whileHeartbeating(
-      host.run({ ...execScript(container, DUMP_SCRIPT), stdoutFile: `${path}.partial` }, { timeoutSeconds: 1800 }),
-    );
+    const dump = await whileHeartbeating(host.run(dumpDatabase(container, `${path}.partial`), { timeoutSeconds: 1800 }));
     if (dump.code !== 0) {
-      await host.run(cmd('rm', '-f', '--', `${path}.partial`));
+      await host.run(removeFile(`${path}.partial`));
       throw ApplicationFailure.retryable(`mongodump failed: ${lastLines(dump.stderr, 5)}`, 'BackupFailed');
     }
-    await host.check(cmd('mv', '-f', '--', `${path}.partial`, path));
+    await host.check(moveFile(`${path}.partial`, path));
     const sha256 = (await host.check(checksum(path))).split(/\s+/)[0]!;
     const bytes = Number((await host.check(fileSize(path))).trim());
     if (!(bytes > 0)) throw ApplicationFailure.retryable(`backup ${path} is empty`, 'BackupFailed');

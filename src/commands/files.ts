@@ -16,6 +16,12 @@ export const writeFile = (path: string, content: string, mode = '0644'): Command
 
 export const removeTree = (path: string): Command => cmd('rm', '-rf', '--', path);
 
+/** Removes one file; a file already gone is not an error. */
+export const removeFile = (path: string): Command => cmd('rm', '-f', '--', path);
+
+/** Renames a file over its target: on one filesystem, readers see the old file or the new, never half of one. */
+export const moveFile = (from: string, to: string): Command => cmd('mv', '-f', '--', from, to);
+
 export const freeDiskKb = (path: string): Command => cmd('df', '-Pk', path);
 
 export const httpStatus = (url: string, timeoutSeconds = 5): Command =>

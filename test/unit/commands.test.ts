@@ -1,55 +1,80 @@
 // Every remote command smokestack runs, as the exact argv it builds, and the
-// one quoting function that turns argv into a shell line.
+// one quoting function that turns argv into a shell line. Builders are
+// compared as argv arrays: a joined string would hide where one argument
+// ends and the next begins.
 import { describe, expect, it } from 'vitest';
 import { quote, quoteArg, describe as describeCommand } from '../../src/commands/command.ts';
 import * as compose from '../../src/commands/compose.ts';
 import * as docker from '../../src/commands/docker.ts';
 import * as files from '../../src/commands/files.ts';
-
-const line = (c: { argv: readonly string[] }) => c.argv.join(' ');
+import * as mongo from '../../src/commands/mongo.ts';
 
 describe('docker commands', () => {
   it('builds exact argv', () => {
-    expect(line(docker.dockerVersion())).toBe('docker version --format {{.Server.Version}}');
-    expect(line(docker.inspectContainers(['mongo', 'backend_cloud']))).toBe('docker container inspect --format {{json .}} mongo backend_cloud');
-    expect(line(docker.listContainers())).toBe('docker container ls --all --format {{.Names}}');
-    expect(line(docker.inspectImages(['mongo:7.0']))).toBe('docker image inspect --format {{json .}} mongo:7.0');
-    expect(line(docker.pullImage('mongo@sha256:abc'))).toBe('docker pull --quiet mongo@sha256:abc');
-    expect(line(docker.stopContainer('watchtower'))).toBe('docker container stop --time 10 watchtower');
-    expect(line(docker.startContainer('watchtower'))).toBe('docker container start watchtower');
-    expect(line(docker.containerLogs('backend_cloud', 20))).toBe('docker container logs --tail 20 backend_cloud');
-    expect(line(docker.containerHasProcess('electron_shell', 'smoker-shell'))).toBe('docker exec electron_shell pgrep -x smoker-shell');
-    expect(line(docker.stackContainers('/opt/smart-smoker-dev'))).toBe(
-      'docker container ls --all --quiet --filter label=com.docker.compose.project.working_dir=/opt/smart-smoker-dev',
-    );
+    expect(docker.dockerVersion().argv).toEqual(['docker', 'version', '--format', '{{.Server.Version}}']);
+    expect(docker.inspectContainers(['mongo', 'backend_cloud']).argv).toEqual([
+      'docker', 'container', 'inspect', '--format', '{{json .}}', 'mongo', 'backend_cloud',
+    ]);
+    expect(docker.listContainers().argv).toEqual(['docker', 'container', 'ls', '--all', '--format', '{{.Names}}']);
+    expect(docker.inspectImages(['mongo:7.0']).argv).toEqual(['docker', 'image', 'inspect', '--format', '{{json .}}', 'mongo:7.0']);
+    expect(docker.pullImage('mongo@sha256:abc').argv).toEqual(['docker', 'pull', '--quiet', 'mongo@sha256:abc']);
+    expect(docker.stopContainer('watchtower').argv).toEqual(['docker', 'container', 'stop', '--time', '10', 'watchtower']);
+    expect(docker.startContainer('watchtower').argv).toEqual(['docker', 'container', 'start', 'watchtower']);
+    expect(docker.containerLogs('backend_cloud', 20).argv).toEqual(['docker', 'container', 'logs', '--tail', '20', 'backend_cloud']);
+    expect(docker.containerHasProcess('electron_shell', 'smoker-shell').argv).toEqual([
+      'docker', 'exec', 'electron_shell', 'pgrep', '-x', 'smoker-shell',
+    ]);
+    expect(docker.stackContainers('/opt/smart-smoker-dev').argv).toEqual([
+      'docker', 'container', 'ls', '--all', '--quiet', '--filter', 'label=com.docker.compose.project.working_dir=/opt/smart-smoker-dev',
+    ]);
     expect(docker.execScript('mongo', 'exec mongodump "$X"').argv).toEqual(['docker', 'exec', '-i', 'mongo', 'sh', '-c', 'exec mongodump "$X"']);
+  });
+});
+
+describe('mongo commands', () => {
+  it('dumps through the running server into a file on the host, credentials expanded in the container', () => {
+    const c = mongo.dumpDatabase('mongo', '/opt/x/backups/pre-deploy/a b.archive.gz.partial');
+    expect(c.argv).toEqual([
+      'docker',
+      'exec',
+      '-i',
+      'mongo',
+      'sh',
+      '-c',
+      'exec mongodump --quiet --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive --gzip',
+    ]);
+    expect(c.stdoutFile).toBe('/opt/x/backups/pre-deploy/a b.archive.gz.partial');
+    expect(c.stdin).toBeUndefined();
+    expect(c.mergeStderr).toBeUndefined();
   });
 });
 
 describe('compose commands', () => {
   const v2: compose.ComposeProject = { flavor: 'v2', dir: '/opt/smart-smoker-dev', files: ['/opt/smart-smoker-dev/cloud.yml', '/opt/smart-smoker-dev/pins.yml'] };
   const v1: compose.ComposeProject = { ...v2, flavor: 'v1' };
-  const flags = '--project-directory /opt/smart-smoker-dev --file /opt/smart-smoker-dev/cloud.yml --file /opt/smart-smoker-dev/pins.yml';
+  const flags = ['--project-directory', '/opt/smart-smoker-dev', '--file', '/opt/smart-smoker-dev/cloud.yml', '--file', '/opt/smart-smoker-dev/pins.yml'];
 
   it('detects the flavor', () => {
-    expect(line(compose.composeV2Version())).toBe('docker compose version --short');
-    expect(line(compose.composeV1Version())).toBe('docker-compose version --short');
+    expect(compose.composeV2Version().argv).toEqual(['docker', 'compose', 'version', '--short']);
+    expect(compose.composeV1Version().argv).toEqual(['docker-compose', 'version', '--short']);
   });
 
   it('builds v2 argv', () => {
-    expect(line(compose.composeConfig(v2))).toBe(`docker compose ${flags} config --format json`);
-    expect(line(compose.composePull(v2))).toBe(`docker compose ${flags} pull --quiet`);
-    expect(line(compose.composeUp(v2))).toBe(`docker compose ${flags} up --detach --no-build`);
-    expect(line(compose.composeUp(v2, ['watchtower']))).toBe(`docker compose ${flags} up --detach --no-build watchtower`);
-    expect(line(compose.composePs(v2))).toBe(`docker compose ${flags} ps --all`);
-    expect(line(compose.composeUp(v2, ['backend'], { removeOrphans: true }))).toBe(`docker compose ${flags} up --detach --no-build --remove-orphans backend`);
-    expect(line(compose.composeStop(v2, ['watchtower']))).toBe(`docker compose ${flags} stop watchtower`);
+    expect(compose.composeConfig(v2).argv).toEqual(['docker', 'compose', ...flags, 'config', '--format', 'json']);
+    expect(compose.composePull(v2).argv).toEqual(['docker', 'compose', ...flags, 'pull', '--quiet']);
+    expect(compose.composeUp(v2).argv).toEqual(['docker', 'compose', ...flags, 'up', '--detach', '--no-build']);
+    expect(compose.composeUp(v2, ['watchtower']).argv).toEqual(['docker', 'compose', ...flags, 'up', '--detach', '--no-build', 'watchtower']);
+    expect(compose.composePs(v2).argv).toEqual(['docker', 'compose', ...flags, 'ps', '--all']);
+    expect(compose.composeUp(v2, ['backend'], { removeOrphans: true }).argv).toEqual([
+      'docker', 'compose', ...flags, 'up', '--detach', '--no-build', '--remove-orphans', 'backend',
+    ]);
+    expect(compose.composeStop(v2, ['watchtower']).argv).toEqual(['docker', 'compose', ...flags, 'stop', 'watchtower']);
   });
 
   it('builds v1 argv', () => {
-    expect(line(compose.composeConfig(v1))).toBe(`docker-compose ${flags} config`);
-    expect(line(compose.composePull(v1, ['backend']))).toBe(`docker-compose ${flags} pull --quiet backend`);
-    expect(line(compose.composeUp(v1))).toBe(`docker-compose ${flags} up --detach --no-build`);
+    expect(compose.composeConfig(v1).argv).toEqual(['docker-compose', ...flags, 'config']);
+    expect(compose.composePull(v1, ['backend']).argv).toEqual(['docker-compose', ...flags, 'pull', '--quiet', 'backend']);
+    expect(compose.composeUp(v1).argv).toEqual(['docker-compose', ...flags, 'up', '--detach', '--no-build']);
   });
 });
 
@@ -69,20 +94,27 @@ describe('file commands', () => {
   });
 
   it('builds exact argv', () => {
-    expect(line(files.makeDir('/opt/a b'))).toBe('mkdir -p /opt/a b');
-    expect(line(files.removeTree('/opt/x/.smokestack/old'))).toBe('rm -rf -- /opt/x/.smokestack/old');
-    expect(line(files.freeDiskKb('/opt/x'))).toBe('df -Pk /opt/x');
-    expect(line(files.httpStatus('http://127.0.0.1:3001/api/ready'))).toBe(
-      'curl -sS -o /dev/null -w %{http_code} --max-time 5 http://127.0.0.1:3001/api/ready',
-    );
-    expect(line(files.tailscaleStatus())).toBe('tailscale status');
-    expect(line(files.copyInto('/opt/x/.smokestack/rollback/r1', ['/opt/x/a.yml', '/opt/x/.env']))).toBe(
-      'cp -p -- /opt/x/a.yml /opt/x/.env /opt/x/.smokestack/rollback/r1',
-    );
-    expect(line(files.listFiles('/opt/x'))).toBe('ls -1A -- /opt/x');
-    expect(line(files.checksum('/b/x.gz'))).toBe('sha256sum -- /b/x.gz');
-    expect(line(files.fileSize('/b/x.gz'))).toBe('stat -c %s -- /b/x.gz');
-    expect(line(files.readVersionSetting('/opt/x/.env'))).toBe('sed -n s/^VERSION=//p /opt/x/.env');
+    expect(files.makeDir('/opt/a b').argv).toEqual(['mkdir', '-p', '/opt/a b']);
+    expect(files.removeTree('/opt/x/.smokestack/old').argv).toEqual(['rm', '-rf', '--', '/opt/x/.smokestack/old']);
+    expect(files.freeDiskKb('/opt/x').argv).toEqual(['df', '-Pk', '/opt/x']);
+    expect(files.httpStatus('http://127.0.0.1:3001/api/ready').argv).toEqual([
+      'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', 'http://127.0.0.1:3001/api/ready',
+    ]);
+    expect(files.tailscaleStatus().argv).toEqual(['tailscale', 'status']);
+    expect(files.copyInto('/opt/x/.smokestack/rollback/r1', ['/opt/x/a.yml', '/opt/x/.env']).argv).toEqual([
+      'cp', '-p', '--', '/opt/x/a.yml', '/opt/x/.env', '/opt/x/.smokestack/rollback/r1',
+    ]);
+    expect(files.listFiles('/opt/x').argv).toEqual(['ls', '-1A', '--', '/opt/x']);
+    expect(files.checksum('/b/x.gz').argv).toEqual(['sha256sum', '--', '/b/x.gz']);
+    expect(files.fileSize('/b/x.gz').argv).toEqual(['stat', '-c', '%s', '--', '/b/x.gz']);
+    expect(files.readVersionSetting('/opt/x/.env').argv).toEqual(['sed', '-n', 's/^VERSION=//p', '/opt/x/.env']);
+  });
+
+  it('removes and renames one file, a leading "-" never read as an option', () => {
+    expect(files.removeFile('/b/x.gz.partial').argv).toEqual(['rm', '-f', '--', '/b/x.gz.partial']);
+    expect(files.removeFile('-rf').argv).toEqual(['rm', '-f', '--', '-rf']);
+    expect(files.moveFile('/b/x.gz.partial', '/b/x.gz').argv).toEqual(['mv', '-f', '--', '/b/x.gz.partial', '/b/x.gz']);
+    expect(files.moveFile('-a', '-b').argv).toEqual(['mv', '-f', '--', '-a', '-b']);
   });
 });
 
@@ -99,5 +131,8 @@ describe('quoting', () => {
     expect(quote({ argv: ['docker', 'logs', 'a b'] })).toBe("docker logs 'a b'");
     expect(quote({ argv: ['mongodump', '--archive'], stdoutFile: '/backups/x y.gz' })).toBe("mongodump --archive > '/backups/x y.gz'");
     expect(quote(docker.containerLogs('backend_cloud', 20))).toBe('docker container logs --tail 20 backend_cloud 2>&1');
+    expect(quote(mongo.dumpDatabase('mongo', '/b/x y.partial'))).toBe(
+      `docker exec -i mongo sh -c 'exec mongodump --quiet --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive --gzip' > '/b/x y.partial'`,
+    );
   });
 });
