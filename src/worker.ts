@@ -1,12 +1,14 @@
 // The worker: runs smokestack's workflows and activities. CI's self-hosted
 // runner keeps one running; `npm run worker` starts one by hand.
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { configPath, loadConfig } from './config/load.ts';
 import { temporalSettings } from './client/temporal.ts';
 
-export const workflowsPath = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+// Beside this file: src/workflows/index.ts under tsx, dist/workflows/index.js once compiled.
+export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(import.meta.url)}`, import.meta.url));
 
 export async function createWorker(
   connection: NativeConnection,

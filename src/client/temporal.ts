@@ -1,6 +1,6 @@
 // Where Temporal is: the config file's `temporal` section, overridden by
 // the usual TEMPORAL_* environment variables (CI sets them).
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 
 export interface TemporalSettings {
@@ -22,6 +22,9 @@ export function temporalSettings(config: Config): TemporalSettings {
 export class TemporalUnreachableError extends Error {}
 
 export async function connectClient(settings: TemporalSettings): Promise<Client> {
+  // Loaded on connect, not with this module: the CLI reads the settings and
+  // this file's error class on paths that never reach Temporal.
+  const { Client, Connection } = await import('@temporalio/client');
   try {
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5s' });
     return new Client({ connection, namespace: settings.namespace });
