@@ -68,16 +68,18 @@ export async function checkStack(host: RemoteHost, plan: DeployPlan, expected: S
   const inspected = await host.run(inspectContainers(names), { timeoutSeconds: 30 });
   const states = new Map<string, ContainerState>();
   for (const state of jsonLines<ContainerState>(inspected.stdout)) states.set(state.Name.replace(/^\//, ''), state);
-  const services: ServiceHealth[] = [];
-  for (const [service, check] of Object.entries(plan.services)) {
-    const state = states.get(check.container);
-    const want = expected.find((e) => e.service === service);
-    const problem =
-      containerProblem(state, want) ??
-      (check.http ? await httpProblem(host, check.http) : null) ??
-      (check.process ? await processProblem(host, check.container, check.process) : null);
-    services.push({ service, container: check.container, healthy: problem === null, detail: problem ?? 'healthy' });
-  }
+  // Every service's probe at once (one channel each on the same connection).
+  const services: ServiceHealth[] = await Promise.all(
+    Object.entries(plan.services).map(async ([service, check]) => {
+      const state = states.get(check.container);
+      const want = expected.find((e) => e.service === service);
+      const problem =
+        containerProblem(state, want) ??
+        (check.http ? await httpProblem(host, check.http) : null) ??
+        (check.process ? await processProblem(host, check.container, check.process) : null);
+      return { service, container: check.container, healthy: problem === null, detail: problem ?? 'healthy' };
+    }),
+  );
   if (plan.health.tailscale) {
     const ts = await host.run(tailscaleStatus(), { timeoutSeconds: 30 });
     const ok = ts.code === 0;

@@ -1,31 +1,64 @@
-// Preflight: the host answers, has Docker and Compose, and has room.
+// Preflight: the host answers, has Docker and Compose, and has room; and
+// the version running now passes its own health check, so a health gate
+// that fails later is the new version's fault, not the configuration's.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure } from '@temporalio/common';
-import { dockerVersion } from '../commands/docker.ts';
+import { dockerVersion, stackContainers } from '../commands/docker.ts';
 import { composeV1Version, composeV2Version } from '../commands/compose.ts';
 import { freeDiskKb } from '../commands/files.ts';
 import type { RemoteHost } from '../ssh/executor.ts';
-import type { DeployPlan, HostFacts } from '../workflows/types.ts';
+import type { DeployPlan, HostFacts, PreflightOptions, ServiceHealth } from '../workflows/types.ts';
+import { checkStack } from './health.ts';
 import { onHost } from './remote.ts';
 
-export async function preflight(plan: DeployPlan): Promise<HostFacts> {
+/** How long the running version may take to look healthy (it may be mid-restart). */
+const CURRENT_HEALTH_GRACE_SECONDS = 15;
+
+export async function preflight(plan: DeployPlan, options: PreflightOptions = {}): Promise<HostFacts> {
   return onHost(plan.host, async (host) => {
-    const docker = await host.run(dockerVersion(), { timeoutSeconds: 30 });
+    // Independent questions, asked at once over one connection.
+    const [docker, compose, freeDiskMb, stack] = await Promise.all([
+      host.run(dockerVersion(), { timeoutSeconds: 30 }),
+      detectCompose(host),
+      freeDisk(host, plan.deployDir),
+      host.check(stackContainers(plan.deployDir)),
+    ]);
     if (docker.code !== 0) {
       throw ApplicationFailure.nonRetryable(`Docker does not answer on ${plan.host.host}: ${docker.stderr.trim()}`, 'PreflightFailed');
     }
-    const compose = await detectCompose(host);
     if (!compose) {
       throw ApplicationFailure.nonRetryable(`neither \`docker compose\` nor \`docker-compose\` works on ${plan.host.host}`, 'PreflightFailed');
     }
-    const freeDiskMb = await freeDisk(host, plan.deployDir);
     if (freeDiskMb < plan.minFreeDiskMb) {
       throw ApplicationFailure.nonRetryable(
         `only ${freeDiskMb} MB free on ${plan.host.host}, below the ${plan.minFreeDiskMb} MB floor`,
         'PreflightFailed',
       );
     }
-    return { ...compose, dockerVersion: docker.stdout.trim(), freeDiskMb };
+    const facts: HostFacts = { ...compose, dockerVersion: docker.stdout.trim(), freeDiskMb };
+    if (stack.trim() === '') return { ...facts, current: 'none' };
+    const problems = await currentProblems(host, plan);
+    if (problems.length === 0) return { ...facts, current: 'healthy' };
+    const named = problems.map((s) => `${s.service} (${s.detail})`).join(', ');
+    if (!options.allowUnhealthyCurrent) {
+      throw ApplicationFailure.nonRetryable(
+        `the running version fails its own health check: ${named}: fix the configuration, or pass --allow-unhealthy-current`,
+        'CurrentVersionUnhealthy',
+      );
+    }
+    return { ...facts, current: 'unhealthy', currentProblems: named };
   });
+}
+
+/** The running stack's probes, allowed a short grace; no image is expected (any version may run). */
+async function currentProblems(host: RemoteHost, plan: DeployPlan): Promise<ServiceHealth[]> {
+  const deadline = Date.now() + Math.min(CURRENT_HEALTH_GRACE_SECONDS, plan.health.timeoutSeconds) * 1000;
+  for (;;) {
+    const report = await checkStack(host, plan, []);
+    const problems = report.services.filter((s) => !s.healthy);
+    if (problems.length === 0 || Date.now() >= deadline) return problems;
+    await sleep(plan.health.intervalSeconds * 1000);
+  }
 }
 
 /** Compose v2 where the plugin exists (as in production), else v1. */

@@ -1,17 +1,15 @@
 // The smokestack command line. Each command validates its input against the
 // configuration first, then talks to Temporal; hosts are only ever reached
 // by the worker.
+//
+// Only commander is loaded up front: every command imports what it needs
+// when it runs, so `--help` and a mistyped argument answer at once instead
+// of first loading YAML, zod and the Temporal client (issue 6).
 import { Command, Option } from 'commander';
-import { ConfigError, configPath, loadConfig } from '../config/load.ts';
-import { configurationDocs } from '../config/docs.ts';
-import { runDeploy } from './deploy-command.ts';
-import { EXIT } from './exit-codes.ts';
-import { deployRequest, InputError } from './input.ts';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
-import { rollbackRequest } from './rollback-command.ts';
-import { showStatus } from './status-command.ts';
-import { connectClient, temporalSettings, TemporalUnreachableError, type TemporalSettings } from './temporal.ts';
+import { EXIT } from './exit-codes.ts';
+import type { TemporalSettings } from './temporal.ts';
 
 const write = (line: string) => console.log(line);
 
@@ -28,9 +26,17 @@ program
   .option('-w, --wait', 'follow the deploy to its end, exit non-zero unless it succeeded', false)
   .option('-q, --queue', 'if a deploy to this environment is running, wait for it, then start', false)
   .option('--requested-by <who>', 'who asked, for the record', process.env.GITHUB_ACTOR ?? process.env.USER)
-  .action(async (environment: string, opts: { version: string; wait: boolean; queue: boolean; requestedBy?: string }) => {
-    const config = loadConfig(configPath(program.opts().config));
+  .option(
+    '--allow-unhealthy-current',
+    'deploy even though the running version fails its own health check; a failure then restores it without requiring it to pass',
+    false,
+  )
+  .action(async (environment: string, opts: { version: string; wait: boolean; queue: boolean; requestedBy?: string; allowUnhealthyCurrent: boolean }) => {
+    const config = await loadChosenConfig();
+    const { deployRequest } = await import('./input.ts');
     const input = deployRequest(config, environment, opts.version, opts.requestedBy);
+    if (opts.allowUnhealthyCurrent) input.allowUnhealthyCurrent = true;
+    const { runDeploy } = await import('./deploy-command.ts');
     await withClient(config, async (client, settings) => {
       process.exitCode = (await runDeploy(client, settings, input, { wait: opts.wait, queue: opts.queue }, write)).exitCode;
     });
@@ -41,8 +47,10 @@ program
   .description('show the running deploy of an environment, or how the last one ended')
   .argument('<environment>', 'environment name from the configuration')
   .action(async (environment: string) => {
-    const config = loadConfig(configPath(program.opts().config));
+    const config = await loadChosenConfig();
+    const { deployRequest } = await import('./input.ts');
     deployRequest(config, environment, 'latest');
+    const { showStatus } = await import('./status-command.ts');
     await withClient(config, async (client, settings) => {
       process.exitCode = await showStatus(client, settings, environment, write);
     });
@@ -56,8 +64,11 @@ program
   .option('-w, --wait', 'follow the rollback to its end', false)
   .option('--requested-by <who>', 'who asked, for the record', process.env.GITHUB_ACTOR ?? process.env.USER)
   .action(async (environment: string, opts: { to?: string; wait: boolean; requestedBy?: string }) => {
-    const config = loadConfig(configPath(program.opts().config));
+    const config = await loadChosenConfig();
+    const { deployRequest } = await import('./input.ts');
     deployRequest(config, environment, opts.to ?? 'latest');
+    const { rollbackRequest } = await import('./rollback-command.ts');
+    const { runDeploy } = await import('./deploy-command.ts');
     await withClient(config, async (client, settings) => {
       const input = await rollbackRequest(client, environment, opts.to, opts.requestedBy);
       write(`rolling ${environment} back to ${input.version} (${input.images?.length ?? 0} images by digest)`);
@@ -65,7 +76,14 @@ program
     });
   });
 
+/** The file named by --config (or $SMOKESTACK_CONFIG), validated. */
+async function loadChosenConfig(): Promise<Config> {
+  const { configPath, loadConfig } = await import('../config/load.ts');
+  return loadConfig(configPath(program.opts().config));
+}
+
 async function withClient(config: Config, fn: (client: Client, settings: TemporalSettings) => Promise<void>): Promise<void> {
+  const { connectClient, temporalSettings } = await import('./temporal.ts');
   const settings = temporalSettings(config);
   const client = await connectClient(settings);
   try {
@@ -80,14 +98,16 @@ const config = program.command('config').description('validate the configuration
 config
   .command('docs')
   .description('print the documentation of every configuration field (docs/configuration.md)')
-  .action(() => {
+  .action(async () => {
+    const { configurationDocs } = await import('../config/docs.ts');
     process.stdout.write(configurationDocs());
   });
 
 config
   .command('check', { isDefault: true })
   .description('validate the configuration file and list its environments')
-  .action(() => {
+  .action(async () => {
+    const { configPath, loadConfig } = await import('../config/load.ts');
     const file = configPath(program.opts().config);
     const loaded = loadConfig(file);
     write(`${file}: valid`);
@@ -96,15 +116,26 @@ config
     }
   });
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+/** Known failures get one line and the exit code that names them; anything else is a bug and gets its stack. */
+async function exitCodeFor(err: unknown): Promise<number> {
+  // Whatever threw one of these has loaded its module already: importing it again costs nothing.
+  const [{ ConfigError }, { InputError }, { TemporalUnreachableError }] = await Promise.all([
+    import('../config/load.ts'),
+    import('./input.ts'),
+    import('./temporal.ts'),
+  ]);
   if (err instanceof ConfigError || err instanceof InputError) {
     console.error(`error: ${err.message}`);
-    process.exitCode = EXIT.invalid;
-  } else if (err instanceof TemporalUnreachableError) {
-    console.error(`error: ${err.message}`);
-    process.exitCode = EXIT.unreachable;
-  } else {
-    console.error(err);
-    process.exitCode = EXIT.failed;
+    return EXIT.invalid;
   }
+  if (err instanceof TemporalUnreachableError) {
+    console.error(`error: ${err.message}`);
+    return EXIT.unreachable;
+  }
+  console.error(err);
+  return EXIT.failed;
+}
+
+program.parseAsync(process.argv).catch(async (err: unknown) => {
+  process.exitCode = await exitCodeFor(err);
 });

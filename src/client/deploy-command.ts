@@ -88,6 +88,16 @@ export async function follow(client: Client, workflowId: string, runId: string, 
   return failureOutput(ended.error, write, print);
 }
 
+/** Failures that refuse a deploy before any host was changed: bad input or configuration. */
+const REFUSED_BEFORE_CHANGE = new Set(['InvalidInput', 'InvalidConfig', 'InvalidSetting', 'SecretMissing', 'CurrentVersionUnhealthy']);
+
+function exitCodeOf(result: DeployResult | undefined): number {
+  if (result?.outcome === 'rolled-back') return EXIT.rolledBack;
+  if (result?.outcome === 'rollback-failed') return EXIT.rollbackFailed;
+  if (result?.failureType && REFUSED_BEFORE_CHANGE.has(result.failureType)) return EXIT.invalid;
+  return EXIT.failed;
+}
+
 function failureOutput(error: unknown, write: (line: string) => void, print: ReturnType<typeof progressPrinter>): DeployOutput {
   const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
   if (failure instanceof ApplicationFailure) {
@@ -99,8 +109,7 @@ function failureOutput(error: unknown, write: (line: string) => void, print: Ret
       for (const s of result.services) write(`  running again: ${s.service}: ${s.digest ?? s.imageId}`);
     }
     if (result?.outcome === 'rollback-failed') write('  the environment needs a person now: see the run in the Web UI');
-    const code = result?.outcome === 'rolled-back' ? EXIT.rolledBack : result?.outcome === 'rollback-failed' ? EXIT.rollbackFailed : EXIT.failed;
-    return { exitCode: code, result };
+    return { exitCode: exitCodeOf(result), result };
   }
   write(`failed: ${(error as Error).message}`);
   return { exitCode: EXIT.failed };

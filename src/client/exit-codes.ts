@@ -3,7 +3,11 @@ export const EXIT = {
   succeeded: 0,
   /** The deploy failed before changing anything that needed undoing. */
   failed: 1,
-  /** Bad input or configuration: nothing was started and no host was touched. */
+  /**
+   * Refused before any host was changed: bad input or configuration, a
+   * secret that is missing or cannot be written, or a running version that
+   * fails its own health check (--allow-unhealthy-current overrides that).
+   */
   invalid: 2,
   /** Refused: another deploy to this environment is running. */
   busy: 3,

@@ -31,7 +31,6 @@ export interface RemoteHost {
   check(command: Command, options?: RunOptions): Promise<string>;
   uploadFile(local: string, remote: string): Promise<void>;
   uploadDir(local: string, remote: string): Promise<void>;
-  close(): void;
 }
 
 export class RemoteCommandError extends Error {
@@ -65,7 +64,7 @@ export function fingerprint(key: Buffer): string {
 
 export type CommandLog = (line: string) => void;
 
-export async function connect(target: HostTarget, log: CommandLog = () => {}): Promise<RemoteHost> {
+async function openConnection(target: HostTarget): Promise<{ ssh: NodeSSH; lost: Promise<never> }> {
   const ssh = new NodeSSH();
   let presented: string | undefined;
   try {
@@ -97,7 +96,7 @@ export async function connect(target: HostTarget, log: CommandLog = () => {}): P
     ssh.connection?.once('error', fail);
   });
   lost.catch(() => undefined);
-  return new SshHost(ssh, target, log, lost);
+  return { ssh, lost };
 }
 
 class SshHost implements RemoteHost {
@@ -106,6 +105,8 @@ class SshHost implements RemoteHost {
     private readonly target: HostTarget,
     private readonly log: CommandLog,
     private readonly lost: Promise<never>,
+    /** This connection must not be shared again (a command on it hung). */
+    private readonly spoil: () => void,
   ) {}
 
   async run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
@@ -113,6 +114,7 @@ class SshHost implements RemoteHost {
     this.log(`${this.target.host}$ ${shown}`);
     const exec = Promise.race([this.ssh.execCommand(quote(command), { stdin: command.stdin }), this.lost]);
     const result = await withTimeout(exec, options.timeoutSeconds, () => {
+      this.spoil();
       this.ssh.dispose();
       return new Error(`\`${shown}\` on ${this.target.host} did not finish within ${options.timeoutSeconds}s`);
     });
@@ -140,9 +142,6 @@ class SshHost implements RemoteHost {
     if (!ok) throw new Error(`uploading ${local} to ${this.target.host}:${remote} failed`);
   }
 
-  close(): void {
-    this.ssh.dispose();
-  }
 }
 
 function withTimeout<T>(work: Promise<T>, seconds: number | undefined, onTimeout: () => Error): Promise<T> {
@@ -154,12 +153,67 @@ function withTimeout<T>(work: Promise<T>, seconds: number | undefined, onTimeout
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Connects, runs fn, always disconnects. */
+// Connections are kept for a short while and shared: a deploy's activities
+// run one after another on the same host, and an SSH handshake per activity
+// was most of the time its quick steps took. A connection that was lost, or
+// whose command timed out, is never handed out again.
+const IDLE_SECONDS = 15;
+
+interface Pooled {
+  ssh: NodeSSH;
+  lost: Promise<never>;
+  users: number;
+  idle?: NodeJS.Timeout;
+  dead: boolean;
+}
+
+const pool = new Map<string, Promise<Pooled>>();
+
+async function acquire(target: HostTarget): Promise<Pooled> {
+  const key = JSON.stringify(target);
+  const existing = await pool.get(key)?.catch(() => undefined);
+  if (existing && !existing.dead && existing.ssh.isConnected()) {
+    clearTimeout(existing.idle);
+    existing.users++;
+    return existing;
+  }
+  const opening = openConnection(target).then((c) => {
+    const pooled: Pooled = { ...c, users: 1, dead: false };
+    const forget = () => {
+      pooled.dead = true;
+      if (pool.get(key) === opening) pool.delete(key);
+    };
+    c.lost.catch(forget);
+    return pooled;
+  });
+  pool.set(key, opening);
+  opening.catch(() => pool.get(key) === opening && pool.delete(key));
+  return opening;
+}
+
+function release(target: HostTarget, pooled: Pooled): void {
+  pooled.users--;
+  if (pooled.users > 0) return;
+  if (pooled.dead) return pooled.ssh.dispose();
+  pooled.idle = setTimeout(() => {
+    pooled.dead = true;
+    const key = JSON.stringify(target);
+    void pool.get(key)?.then((p) => p === pooled && pool.delete(key), () => undefined);
+    pooled.ssh.dispose();
+  }, IDLE_SECONDS * 1000);
+  pooled.idle.unref();
+}
+
+/** Runs fn on a connection to the host (a fresh one, or a recent one still alive). */
 export async function withHost<T>(target: HostTarget, log: CommandLog, fn: (host: RemoteHost) => Promise<T>): Promise<T> {
-  const host = await connect(target, log);
+  const pooled = await acquire(target);
+  const host = new SshHost(pooled.ssh, target, log, pooled.lost, () => (pooled.dead = true));
   try {
     return await fn(host);
+  } catch (err) {
+    if (err instanceof HostUnreachableError) pooled.dead = true;
+    throw err;
   } finally {
-    host.close();
+    release(target, pooled);
   }
 }

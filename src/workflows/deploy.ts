@@ -23,6 +23,7 @@ import { OUTCOME } from './search-attributes.ts';
 import type { BackupRecord, DeployInput, DeployOutcome, DeployPlan, DeployResult, HostFacts, RollbackPoint, ServiceImage } from './types.ts';
 
 const NOT_WORTH_RETRYING = [
+  'CurrentVersionUnhealthy',
   'InvalidInput',
   'InvalidConfig',
   'PreflightFailed',
@@ -104,17 +105,24 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     plan = await runbook.step('plan', () => quick.planDeploy(input), (p) => `${p.host.user}@${p.host.host}:${p.deployDir}`);
     startedNotice = notice('started');
     const p = plan;
-    facts = await runbook.step('preflight', () => quick.preflight(p), (f) => `docker ${f.dockerVersion}, compose ${f.compose} ${f.composeVersion}, ${f.freeDiskMb} MB free`);
+    facts = await runbook.step('preflight', () => quick.preflight(p, { allowUnhealthyCurrent: input.allowUnhealthyCurrent }), describeFacts);
     const f = facts;
-    point = await runbook.step('rollback point', () => quick.captureRollbackPoint(p), describePoint);
-    if (p.database) {
-      backup = await runbook.step('database backup', () => long.backupDatabase(p), (b) => (b ? `${b.path} sha256 ${b.sha256.slice(0, 12)}… ${b.bytes} bytes` : 'no database running yet'));
-    } else runbook.skip('database backup', 'no database in this stack');
-    if (p.holdDuringDeploy.length > 0) {
-      await runbook.step('hold services', () => quick.holdServices(p, f), () => `stopped ${p.holdDuringDeploy.join(', ')}`);
-    } else runbook.skip('hold services', 'none configured');
-    await runbook.step('upload stack', () => quick.uploadStack(p));
-    images = await runbook.step('pull images', () => long.pullImages(p, f, input.images), (i) => i.map((x) => x.digest ?? x.image).join(', '));
+    // The database backup needs only the running database: it runs beside
+    // the rollback point, upload and pull, off the critical path. Both
+    // branches end before anything else happens (compensation included).
+    const backingUp = async () => {
+      if (!p.database) return runbook.skip('database backup', 'no database in this stack');
+      backup = await runbook.step('database backup', () => long.backupDatabase(p), describeBackup);
+    };
+    const preparing = async () => {
+      point = await runbook.step('rollback point', () => quick.captureRollbackPoint(p), describePoint);
+      if (p.holdDuringDeploy.length > 0) {
+        await runbook.step('hold services', () => quick.holdServices(p, f), () => `stopped ${p.holdDuringDeploy.join(', ')}`);
+      } else runbook.skip('hold services', 'none configured');
+      await runbook.step('upload stack', () => quick.uploadStack(p));
+      images = await runbook.step('pull images', () => long.pullImages(p, f, input.images), (i) => i.map((x) => x.digest ?? x.image).join(', '));
+    };
+    await allOrFirstError([backingUp(), preparing()]);
     await runbook.step('start stack', () => long.startStack(p, f, images));
     await runbook.step('health gate', () => long.healthGate(p, images), (h) => h.map((s) => s.service).join(', ') + ' healthy');
     if (p.holdDuringDeploy.length > 0) {
@@ -153,16 +161,22 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
           ? `deploy of ${input.version} to ${input.environment} failed and was rolled back to ${point?.previousVersion ?? 'the previous version'}: ${reason}`
           : outcome === 'rollback-failed'
             ? `deploy of ${input.version} to ${input.environment} failed and ROLLBACK FAILED: ${reason}`
-            : `deploy of ${input.version} to ${input.environment} failed: ${reason}`,
-      details: [result(reason, failedService?.service)],
+            : restoredUngated()
+              ? `deploy of ${input.version} to ${input.environment} failed; ${point?.previousVersion ?? 'the previous version'} was restored by digest, unhealthy as before: ${reason}`
+              : `deploy of ${input.version} to ${input.environment} failed: ${reason}`,
+      details: [result(reason, failedService?.service, failureTypeOf(err))],
     });
   } finally {
     phase = 'done';
   }
 
-  function result(error?: string, failedService?: string): DeployResult {
+  function restoredUngated(): boolean {
+    return outcome === 'failed' && runbook.steps.some((s) => s.name === 'restore previous version' && s.state === 'succeeded');
+  }
+
+  function result(error?: string, failedService?: string, failureType?: string): DeployResult {
     // After a failed rollback what runs is unknown: claim nothing.
-    const running = outcome === 'rolled-back' && point ? point.images : outcome === 'rollback-failed' ? [] : images;
+    const running = (outcome === 'rolled-back' || restoredUngated()) && point ? point.images : outcome === 'rollback-failed' ? [] : images;
     return {
       environment: input.environment,
       version: input.version,
@@ -172,6 +186,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
       previousVersion: point?.previousVersion ?? null,
       backup,
       error,
+      failureType,
       failedService,
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
     };
@@ -185,6 +200,13 @@ async function rollBack(runbook: Runbook, plan: DeployPlan, facts: HostFacts, po
   if (plan.holdDuringDeploy.length > 0) runbook.add('release services (previous version)');
   try {
     await runbook.step('restore previous version', () => long.restoreRollbackPoint(plan, facts, point), () => `${point.previousVersion ?? 'previous'} by digest`);
+    if (facts.current === 'unhealthy') {
+      // It failed its own health check before the deploy (allowed by the
+      // caller): it is back as it was, but cannot be called healthy.
+      runbook.skip('health gate (previous version)', `not required: it was unhealthy before the deploy (${facts.currentProblems})`);
+      if (plan.holdDuringDeploy.length > 0) await runbook.step('release services (previous version)', () => quick.releaseServices(plan, facts));
+      return 'failed';
+    }
     await runbook.step('health gate (previous version)', () => long.healthGate(plan, point.images), (h) => h.map((s) => s.service).join(', ') + ' healthy');
     if (plan.holdDuringDeploy.length > 0) {
       await runbook.step('release services (previous version)', () => quick.releaseServices(plan, facts));
@@ -196,9 +218,34 @@ async function rollBack(runbook: Runbook, plan: DeployPlan, facts: HostFacts, po
   }
 }
 
+/** Waits for every branch to end; then fails with the first failure, if any. */
+async function allOrFirstError(branches: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(branches);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+function describeBackup(b: BackupRecord | null): string {
+  return b ? `${b.path} sha256 ${b.sha256.slice(0, 12)}… ${b.bytes} bytes` : 'no database running yet';
+}
+
+function describeFacts(f: HostFacts): string {
+  const current = f.current === 'unhealthy' ? `, running version UNHEALTHY (allowed): ${f.currentProblems}` : f.current === 'healthy' ? ', running version healthy' : '';
+  return `docker ${f.dockerVersion}, compose ${f.compose} ${f.composeVersion}, ${f.freeDiskMb} MB free${current}`;
+}
+
 function describePoint(point: RollbackPoint): string {
   if (!point.existed) return 'no stack running yet: first deploy';
   return `${point.previousVersion ?? 'unknown version'}: ${point.images.map((i) => `${i.service}=${(i.digest ?? i.imageId).split('@').pop()!.slice(0, 19)}`).join(', ')}`;
+}
+
+/** The type of the innermost application failure (the activity's own error type). */
+function failureTypeOf(err: unknown): string | undefined {
+  let type: string | undefined;
+  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e instanceof ApplicationFailure && e.type) type = e.type;
+  }
+  return type;
 }
 
 /** The first unhealthy service and its last log lines, when starting or the health gate failed on one. */

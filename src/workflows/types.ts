@@ -9,6 +9,16 @@ export interface DeployInput {
   requestedBy?: string;
   /** Deploy these exact images (a rollback to a recorded version) instead of resolving the tag. */
   images?: ServiceImage[];
+  /**
+   * Deploy even though the running version fails its own health check. A
+   * failed deploy then restores the previous version by digest without
+   * requiring it to pass the health gate, and ends `failed`.
+   */
+  allowUnhealthyCurrent?: boolean;
+}
+
+export interface PreflightOptions {
+  allowUnhealthyCurrent?: boolean;
 }
 
 export interface HostTarget {
@@ -63,6 +73,10 @@ export interface HostFacts {
   composeVersion: string;
   dockerVersion: string;
   freeDiskMb: number;
+  /** The stack running before the deploy, by its own health check (unknown on old histories). */
+  current?: 'none' | 'healthy' | 'unhealthy';
+  /** What failed, when current is unhealthy (allowed by allowUnhealthyCurrent). */
+  currentProblems?: string;
 }
 
 /** One service's image: the tag asked for and the digest that actually runs. */
@@ -112,6 +126,8 @@ export interface DeployResult {
   previousVersion?: string | null;
   backup?: BackupRecord | null;
   error?: string;
+  /** The type of the failure that ended the run (e.g. CurrentVersionUnhealthy), for exit codes. */
+  failureType?: string;
   failedService?: string;
   durationSeconds?: number;
 }
