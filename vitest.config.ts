@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LabSequencer from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -6,6 +7,7 @@ export default defineConfig({
     globalSetup: ['test/support/global-setup.ts'],
     // The lab's hosts are shared machines: one test file at a time.
     fileParallelism: false,
+    sequence: { sequencer: LabSequencer },
     pool: 'forks',
     testTimeout: 10 * 60_000,
     hookTimeout: 5 * 60_000,

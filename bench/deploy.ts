@@ -4,7 +4,9 @@
 //      way without its fixed sleeps (upload, pull, up -d, poll until healthy);
 //  (c) a failed deploy: from the failed step to the previous version healthy,
 //      next to the time the containers need to start and pass one probe.
-// Rounds alternate (a) and (b) from the same v1 starting point; medians shown.
+// Rounds alternate (a) and (b), each from its own v1 (smokestack's pinned by
+// digest, the plain one by tag), and the bench refuses a round in which the
+// two recreated different containers. Medians shown.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,13 +30,31 @@ const ssh = (script: string, input?: string) =>
 const compose = `docker compose --project-directory ${dir} -f ${dir}/cloud.docker-compose.yml`;
 const healthy = `[ "$(docker inspect --format '{{.State.Health.Status}}' mongo backend_cloud frontend_cloud | sort -u)" = healthy ] && curl -fsS -o /dev/null http://127.0.0.1:3001/api/ready`;
 
-/** (b): the upstream deploy minus its fixed sleeps: upload, pull, up -d, poll health. */
+/** (b): the upstream deploy minus its fixed sleeps: upload, pull, up -d, poll health. No pins file: plain tags. */
 function plainScript(version: string) {
   ssh(`cat > ${dir}/cloud.docker-compose.yml`, readFileSync(env.composeFile, 'utf8'));
   ssh(`sed -i 's/^VERSION=.*/VERSION=${version}/' ${dir}/.env && rm -f ${dir}/smokestack.pins.yml`);
   ssh(`${compose} pull --quiet`);
   ssh(`${compose} up --detach --no-build`);
   ssh(`until ${healthy}; do sleep 1; done`);
+}
+
+/** Container name -> ID on dev-cloud: a changed ID is a recreated container. */
+const containerIds = () =>
+  new Map(
+    ssh(`docker ps --format '{{.Names}} {{.ID}}'`)
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ') as [string, string]),
+  );
+
+/** Runs a deploy and names the containers it recreated. */
+async function recreatedBy(work: () => Promise<unknown> | unknown): Promise<{ seconds: number; recreated: string }> {
+  const before = containerIds();
+  const { seconds } = await timed(work);
+  const after = containerIds();
+  const recreated = [...after].filter(([name, id]) => before.get(name) !== id).map(([name]) => name);
+  return { seconds, recreated: recreated.sort().join(',') };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -45,13 +65,22 @@ const deploy = async (version: string) => {
 };
 
 try {
+  // Each path starts from its own v1 (smokestack's pinned by digest, the
+  // plain one by tag), so both recreate exactly the containers v2 changes.
   const a: number[] = [];
   const b: number[] = [];
+  const recreated = new Set<string>();
   for (let round = 0; round < ROUNDS; round++) {
     await deploy('v1');
-    a.push((await timed(() => deploy('v2'))).seconds);
-    await deploy('v1');
-    b.push((await timed(() => plainScript('v2'))).seconds);
+    const ours = await recreatedBy(() => deploy('v2'));
+    plainScript('v1');
+    const plain = await recreatedBy(() => plainScript('v2'));
+    a.push(ours.seconds);
+    b.push(plain.seconds);
+    recreated.add(`smokestack: ${ours.recreated}`).add(`plain: ${plain.recreated}`);
+    if (ours.recreated !== plain.recreated) {
+      throw new Error(`unfair round: smokestack recreated ${ours.recreated}, the plain script ${plain.recreated}`);
+    }
   }
 
   // (c) v2 is running; deploying broken fails and rolls back.
@@ -77,6 +106,7 @@ try {
     ['    c / physical (target <= 1.5)', (rollbackSeconds / physical.seconds).toFixed(3)],
     ['    all (a) runs', a.map((x) => x.toFixed(1)).join(', ')],
     ['    all (b) runs', b.map((x) => x.toFixed(1)).join(', ')],
+    ['    recreated in every round (both paths)', [...recreated].join('; ')],
   ];
   console.log('\nbench:deploy (dev-cloud)');
   for (const [k, v] of rows) console.log(`  ${k.padEnd(48)} ${v}`);

@@ -49,9 +49,8 @@ ensure_images() {
   base_hash=$(content_hash "$LAB_ROOT"/images/*.Dockerfile "$LAB_ROOT/steps/images.sh" "$LAB_ROOT/images/arm-variant.mjs" \
     <(readlink "$LAB_BIN"/labsvc "$LAB_BIN"/ferretdb "$LAB_BIN"/mongodump "$LAB_BIN"/mongorestore) <(/bin/busybox | head -1))
   stamp="$LAB_STATE/images.$base_hash"
-  if [ -e "$stamp" ] && curl -fsS -o /dev/null -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
-      "http://$LAB_REGISTRY/v2/benjr70/smart-smoker-backend/manifests/v1"; then
-    info "cached (recipe $base_hash) and in the registry"; return
+  if [ -e "$stamp" ] && registry_matches "$stamp"; then
+    info "cached (recipe $base_hash), every tag in the registry at its digest"; return
   fi
   base="smokestack-lab/service-base:$base_hash"
   info "service base image $base"
@@ -82,5 +81,29 @@ ensure_images() {
   node "$LAB_ROOT/images/arm-variant.mjs" "http://$LAB_REGISTRY" benjr70/smart-smoker-device-service "${LAB_APP_VERSIONS[@]}" \
     || die "publishing the arm/v7 variant of device-service failed"
   info "pushed ${#pushed[@]} tags to the lab registry (device-service as amd64 + arm/v7)"
-  mkdir -p "$LAB_STATE"; rm -f "$LAB_STATE"/images.*; touch "$stamp"
+  mkdir -p "$LAB_STATE"; rm -f "$LAB_STATE"/images.*
+  # The stamp records every tag's digest: a tag that a test moved and never
+  # put back (a crash mid-test) is noticed and republished next time.
+  for ref in "${pushed[@]}"; do echo "$ref $(registry_digest "$ref")"; done > "$stamp.tmp"
+  mv "$stamp.tmp" "$stamp"
+}
+
+# The manifest digest the lab registry serves for REPO:TAG (empty if none).
+registry_digest() {
+  local ref=$1
+  curl -fsSI -H 'Accept: application/vnd.docker.distribution.manifest.list.v2+json' \
+    -H 'Accept: application/vnd.docker.distribution.manifest.v2+json' \
+    -H 'Accept: application/vnd.oci.image.index.v1+json' -H 'Accept: application/vnd.oci.image.manifest.v1+json' \
+    "http://$LAB_REGISTRY/v2/${ref%:*}/manifests/${ref##*:}" 2>/dev/null \
+    | tr -d '\r' | awk 'tolower($1) == "docker-content-digest:" { print $2 }'
+}
+
+# registry_matches STAMP: every tag recorded in STAMP is served at its recorded digest.
+registry_matches() {
+  local ref digest now
+  [ -s "$1" ] || return 1
+  while read -r ref digest; do
+    now=$(registry_digest "$ref")
+    [ "$now" = "$digest" ] || { info "$ref is at ${now:-nothing}, not $digest: publishing again"; return 1; }
+  done < "$1"
 }

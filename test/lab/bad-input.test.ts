@@ -1,6 +1,7 @@
 // Bad input is refused with a clear message before anything reaches a host:
 // the hosts' containers and files are exactly as they were.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { runCli } from '../support/cli.ts';
@@ -25,6 +26,8 @@ function expectHostsUntouched() {
     expect(hostSnapshot(h), h).toBe(before[h]);
     expect(tryOnHost(h, 'test -e /pwned').code, `${h}: /pwned`).not.toBe(0);
   }
+  // Nor ran anything on the worker's own machine.
+  expect(existsSync('/pwned'), 'the worker machine: /pwned').toBe(false);
 }
 
 const cli = (args: string[]) => runCli(args, { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });

@@ -2,6 +2,7 @@
 // worker deploys over SSH to a lab host, and the host then runs exactly the
 // images the registry serves for that version.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import type { DeployProgress, DeployResult } from '../../src/workflows/types.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { runCli } from '../support/cli.ts';
@@ -74,6 +75,14 @@ describe('deploy to dev-cloud', () => {
     });
     const result = (await handle.result()) as DeployResult;
     expect(result.steps.find((s) => s.name === 'preflight')?.detail).toContain('compose v1 1.29.2');
+    // Every service is reported, runs v2's registry digest, and is pinned by it.
+    expect(result.services.map((s) => s.service).sort()).toEqual(['backend', 'frontend', 'mongo']);
     await expectRunning('v2', result);
+    const pins = parseYaml(onHost('dev-cloud', 'cat /opt/smart-smoker-dev/smokestack.pins.yml')) as { services: Record<string, { image: string }> };
+    expect(Object.keys(pins.services).sort()).toEqual(['backend', 'frontend', 'mongo']);
+    for (const service of result.services) {
+      expect(pins.services[service.service]!.image, service.service).toBe(service.digest);
+      expect(service.digest, service.service).toMatch(/@sha256:[0-9a-f]{64}$/);
+    }
   });
 });

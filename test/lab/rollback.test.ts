@@ -9,8 +9,9 @@ import { ApplicationFailure } from '@temporalio/common';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import type { DeployResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
+import { activityRuns, only } from '../support/history.ts';
 import { startDiscordRecorder, type DiscordRecorder } from '../support/discord-recorder.ts';
-import { onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
+import { forgetVersion, onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
 import { countCooks, insertCooks } from '../support/mongo.ts';
 import { moveTag } from '../support/registry.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
@@ -47,6 +48,20 @@ async function expectAppsOn(version: string, digests?: Record<string, string>) {
     const want = digests?.[container] ?? `${repo}@${await registryDigest(repo, version)}`;
     expect(running[container], container).toContain(want);
   }
+  expectHealthy();
+}
+
+/** The image each app container runs, by ID (a content hash: a moved tag cannot fake it). */
+const runningImageIds = () =>
+  Object.fromEntries(Object.keys(APPS).map((c) => [c, onHost('dev-cloud', `docker inspect --format '{{.Image}}' ${c}`).trim()]));
+
+/** The apps run exactly these images again (forgetVersion took their tags, and with them their digests). */
+function expectAppsRunning(imageIds: Record<string, string>) {
+  expect(runningImageIds()).toEqual(imageIds);
+  expectHealthy();
+}
+
+function expectHealthy() {
   const health = onHost('dev-cloud', "docker inspect --format '{{.State.Health.Status}}' mongo backend_cloud frontend_cloud");
   expect(health.trim().split('\n')).toEqual(['healthy', 'healthy', 'healthy']);
 }
@@ -69,12 +84,15 @@ describe('deploy, roll back, cancel', () => {
     insertCooks('dev-cloud', 25);
     const documentsBefore = countCooks('dev-cloud');
     expect(documentsBefore).toBeGreaterThanOrEqual(25);
-    const v2 = runningDigests('dev-cloud', Object.keys(APPS));
-    const v2Digests = Object.fromEntries(Object.entries(APPS).map(([c, repo]) => [c, v2[c]!.find((d) => d.startsWith(repo))!]));
-    // Someone re-pushes v2 as the broken build: a rollback by tag would now start the broken image.
+    await expectAppsOn('v2'); // by registry digest, before the tags move
+    const v2Images = runningImageIds();
+    // Someone re-pushes v2 as the broken build, and the host no longer has
+    // v2 by tag: a rollback by tag would now pull and start the broken image.
     const restoreTags = await Promise.all(Object.values(APPS).map((repo) => moveTag(repo, 'v2', 'broken')));
     discord.calls.length = 0;
     try {
+      forgetVersion('dev-cloud', Object.values(APPS), 'v2');
+      forgetVersion('dev-cloud', Object.values(APPS), 'v1');
       const run = await runCli(['deploy', 'dev-cloud', '--version', 'broken', '--wait'], {
         TEMPORAL_ADDRESS: w.address,
         SMOKESTACK_TASK_QUEUE: w.taskQueue,
@@ -82,7 +100,7 @@ describe('deploy, roll back, cancel', () => {
       expect(run.code, run.stdout).toBe(4);
       expect(run.stdout).toContain('rolled-back: deploy of broken to dev-cloud failed and was rolled back to v2');
       expect(run.stdout).toContain('✓ health gate (previous version)');
-      await expectAppsOn('v2', v2Digests);
+      expectAppsRunning(v2Images);
       expect(countCooks('dev-cloud')).toBe(documentsBefore);
 
       const err = await w.client.workflow.getHandle('deploy-dev-cloud').result().catch((e: unknown) => e);
@@ -115,8 +133,7 @@ describe('deploy, roll back, cancel', () => {
   });
 
   it('a cancelled deploy ends with the previous version healthy', async () => {
-    const v2 = runningDigests('dev-cloud', Object.keys(APPS));
-    const v2Digests = Object.fromEntries(Object.entries(APPS).map(([c, repo]) => [c, v2[c]!.find((d) => d.startsWith(repo))!]));
+    const v2Images = runningImageIds();
     const handle = await deploy('v1');
     for (let i = 0; i < 600; i++) {
       const progress = await handle.query(progressQuery).catch(() => undefined);
@@ -128,13 +145,31 @@ describe('deploy, roll back, cancel', () => {
     const failure = (err as WorkflowFailedError).cause as ApplicationFailure;
     expect(failure.type).toBe('RolledBack');
     expect((failure.details![0] as DeployResult).error).toMatch(/^cancelled/);
-    await expectAppsOn('v2', v2Digests);
+    expectAppsRunning(v2Images);
+    // The restore waited for the cancelled `compose up` to end: it was
+    // scheduled only after startStack closed, never beside it.
+    const runs = await activityRuns(handle);
+    const start = only(runs, 'startStack');
+    const restore = only(runs, 'restoreRollbackPoint');
+    expect(start.closedAs).toBeDefined();
+    expect(restore.scheduledEventId).toBeGreaterThan(start.closeEventId!);
+    expect(restore.scheduledAt).toBeGreaterThanOrEqual(start.closedAt!);
   });
 
   it('`smokestack rollback --to v1` deploys the images recorded for v1, by digest', async () => {
-    const run = await runCli(['rollback', 'dev-cloud', '--to', 'v1', '--wait'], { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });
-    expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toContain('rolling dev-cloud back to v1 (3 images by digest)');
-    await expectAppsOn('v1');
+    const v1Digests: Record<string, string> = {};
+    for (const [container, repo] of Object.entries(APPS)) v1Digests[container] = `${repo}@${await registryDigest(repo, 'v1')}`;
+    // v1 is gone from the host and its tag now names the broken build: only
+    // the recorded digests can bring the real v1 back.
+    const restoreTags = await Promise.all(Object.values(APPS).map((repo) => moveTag(repo, 'v1', 'broken')));
+    try {
+      forgetVersion('dev-cloud', Object.values(APPS), 'v1');
+      const run = await runCli(['rollback', 'dev-cloud', '--to', 'v1', '--wait'], { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });
+      expect(run.code, run.stdout).toBe(0);
+      expect(run.stdout).toContain('rolling dev-cloud back to v1 (3 images by digest)');
+      await expectAppsOn('v1', v1Digests);
+    } finally {
+      for (const restore of restoreTags) await restore();
+    }
   });
 });

@@ -1,6 +1,7 @@
 // Runs the real CLI as a user would, against the test run's Temporal server.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { keepOutput } from './output.ts';
 import { REPO_ROOT } from './paths.ts';
 
 export interface CliRun {
@@ -21,6 +22,9 @@ export function runCli(args: string[], env: Record<string, string> = {}): Promis
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.on('close', (code) => {
+      keepOutput('cli.log', `$ smokestack ${args.join(' ')}\n${stdout}${stderr}(exit ${code})\n`);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
   });
 }

@@ -1,5 +1,8 @@
 // One real Temporal server (the CLI's dev server, started through the SDK's
 // TestWorkflowEnvironment) for the whole run; test files connect to it.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes.ts';
@@ -20,6 +23,8 @@ export default async function setup(project: TestProject) {
     },
   });
   project.provide('temporalAddress', env.address);
+  // Where the CLI's and the workers' output is kept for the secrets sweep (test/support/output.ts).
+  project.provide('outputDir', mkdtempSync(join(tmpdir(), 'smokestack-test-output-')));
   return async () => {
     await env.teardown();
   };

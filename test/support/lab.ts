@@ -44,6 +44,61 @@ export function runningDigests(host: LabHost, containers: string[]): Record<stri
   return out;
 }
 
+/** One `docker compose` call on a lab host, as its recorder saw it (lab/host/compose-recorder); times in ms. */
+export interface ComposeCall {
+  pid: string;
+  args: string;
+  startedAt: number;
+  endedAt?: number;
+  exitCode?: number;
+}
+
+export function composeCalls(host: LabHost): ComposeCall[] {
+  const calls = new Map<string, ComposeCall>();
+  const log = tryOnHost(host, 'cat /var/log/compose.calls').stdout;
+  for (const line of log.split('\n').filter(Boolean)) {
+    const [time, what, pid, ...rest] = line.split(' ');
+    const ms = Number(time) * 1000;
+    if (what === 'start') calls.set(pid!, { pid: pid!, args: rest.join(' '), startedAt: ms });
+    else if (calls.has(pid!)) Object.assign(calls.get(pid!)!, { endedAt: ms, exitCode: Number(rest[0]) });
+  }
+  return [...calls.values()];
+}
+
+/** A Compose subcommand call (e.g. `up`, `pull`) by its arguments. */
+export const isCompose = (call: ComposeCall, subcommand: string) => new RegExp(` ${subcommand}( |$)`).test(call.args);
+
+/** Start and stop events of a container, seen by the host's Docker engine since a time (ms). */
+export function containerEvents(host: LabHost, container: string, sinceMs: number): { action: string; at: number }[] {
+  const since = Math.floor(sinceMs / 1000);
+  const until = Math.ceil(Date.now() / 1000) + 1;
+  const out = onHost(
+    host,
+    `docker events --since ${since} --until ${until} --filter type=container --filter container=${container} --filter event=start --filter event=stop --filter event=die --format '{{json .}}'`,
+  );
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { Action: string; timeNano: number })
+    .map((e) => ({ action: e.Action, at: e.timeNano / 1e6 }));
+}
+
+/**
+ * Makes a version unreachable by tag on a host, so that only a restore by
+ * digest can bring it back: images no container uses are deleted (tags and
+ * digests), and images in use lose their tag.
+ */
+export function forgetVersion(host: LabHost, repos: string[], version: string): void {
+  for (const repo of repos) {
+    onHost(
+      host,
+      `id=$(docker image inspect --format '{{.Id}}' ${repo}:${version} 2>/dev/null) || exit 0; ` +
+        `docker image rm --force "$id" >/dev/null 2>&1 || docker image rm --force ${repo}:${version} >/dev/null`,
+    );
+    if (tryOnHost(host, `docker image inspect ${repo}:${version}`).code === 0) throw new Error(`${host} still has ${repo}:${version}`);
+  }
+}
+
 /**
  * Everything a deploy could change on a host: its containers (by ID, so a
  * recreate shows), the files under /opt, and /tmp. The live database files
@@ -54,7 +109,11 @@ export function hostSnapshot(host: LabHost): string {
     host,
     [
       `docker ps -a --no-trunc --format '{{.Names}} {{.Image}} {{.ID}} {{.Status}}' | sed 's/ Up .*/ Up/' | sort`,
+      `docker images --digests --no-trunc --format '{{.Repository}} {{.Tag}} {{.Digest}} {{.ID}}' | sort`,
+      `find /opt -type d 2>/dev/null | sort`,
       `find /opt -type f -exec sha256sum {} + 2>/dev/null | sort`,
+      // The database's files by name only: it rewrites their contents on its own.
+      `find /database 2>/dev/null | sort`,
       `ls -la /tmp | awk '{print $NF}' | sort`,
     ].join('; echo ---; '),
   );
@@ -62,5 +121,5 @@ export function hostSnapshot(host: LabHost): string {
 
 /** A clean machine: no containers, no stack files, no database. */
 export function resetHost(host: LabHost): void {
-  onHost(host, 'docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf /database /opt/smart-smoker-dev /opt/smart-smoker-prod /opt/smoker-device; mkdir -p /opt; true');
+  onHost(host, 'docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf /database /opt/smart-smoker-dev /opt/smart-smoker-prod /opt/smoker-device /var/log/compose.calls; mkdir -p /opt; true');
 }

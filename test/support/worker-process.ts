@@ -1,6 +1,7 @@
 // A worker in its own process (`npm run worker`), for tests that kill it or
 // read everything it prints.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { keepOutput } from './output.ts';
 import { REPO_ROOT } from './paths.ts';
 
 export interface WorkerProcess {
@@ -15,8 +16,12 @@ export async function spawnWorker(env: { address: string; taskQueue: string; con
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
+  const record = (d: Buffer) => {
+    out += d;
+    keepOutput(`worker-process-${child.pid}.log`, d.toString());
+  };
+  child.stdout!.on('data', record);
+  child.stderr!.on('data', record);
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   for (let i = 0; i < 600 && !out.includes('smokestack worker:'); i++) await new Promise((r) => setTimeout(r, 100));
   if (!out.includes('smokestack worker:')) throw new Error(`worker did not start:\n${out}`);

@@ -6,6 +6,7 @@ import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { createWorker } from '../../src/worker.ts';
+import { keepOutput } from './output.ts';
 import { REPO_ROOT } from './paths.ts';
 
 export interface TestWorker {
@@ -22,8 +23,18 @@ let runtimeInstalled = false;
 
 export async function startWorker(configFile = LAB_CONFIG): Promise<TestWorker> {
   if (!runtimeInstalled) {
-    // Worker lifecycle chatter drowns test output; warnings and errors still show.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    // Everything the worker logs is kept for the secrets sweep; only
+    // warnings and errors are shown (lifecycle chatter drowns test output).
+    const file = `worker-${process.pid}.log`;
+    Runtime.install({
+      logger: new DefaultLogger('INFO', (entry) => {
+        // Errors would print as {}: keep what they say.
+        const meta = JSON.stringify(entry.meta ?? {}, (_, v) => (v instanceof Error ? { name: v.name, message: v.message, cause: v.cause } : v));
+        const line = `${entry.level} ${entry.message} ${meta}`;
+        keepOutput(file, line + '\n');
+        if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(line);
+      }),
+    });
     runtimeInstalled = true;
   }
   const address = inject('temporalAddress');

@@ -747,4 +747,84 @@ describe('deploy workflow (fake activities)', () => {
     },
     TIMEOUT,
   );
+
+  it(
+    'the database backup runs beside the rollback point, upload and pull, not before them',
+    async () => {
+      const plan = planFixture({ database: { container: 'mongo' } });
+      const pulling = deferred();
+      const fakes = makeFakes({
+        plan,
+        overrides: {
+          // Finishes only once the pull has begun: a backup that runs alone fails the deploy.
+          backupDatabase: async () => {
+            const beside = await Promise.race([pulling.promise.then(() => true), sleep(5000).then(() => false)]);
+            if (!beside) throw ApplicationFailure.nonRetryable('the backup ran alone: the pull never started beside it', 'Test');
+            return BACKUP;
+          },
+          pullImages: async () => {
+            pulling.resolve();
+            return NEW_IMAGES;
+          },
+        },
+      });
+      const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
+      expect(result.outcome).toBe('succeeded');
+      expect(result.backup).toEqual(BACKUP);
+      // Both ended before the stack was started.
+      const ended = (name: string) => result.steps.find((s) => s.name === name)!.endedAt!;
+      const started = result.steps.find((s) => s.name === 'start stack')!.startedAt!;
+      expect(ended('database backup')).toBeLessThanOrEqual(started);
+      expect(ended('pull images')).toBeLessThanOrEqual(started);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the running version fails its own health check: refused at preflight, nothing on the host changed',
+    async () => {
+      const fakes = makeFakes({
+        overrides: {
+          preflight: async () => {
+            throw ApplicationFailure.nonRetryable(
+              'the running version fails its own health check: backend (GET http://localhost:3001/api/health -> 404): fix the configuration, or pass --allow-unhealthy-current',
+              'CurrentVersionUnhealthy',
+            );
+          },
+        },
+      });
+      const { result, message } = await withWorker(fakes, async (start) => failureOf(await start()));
+      expect(result.outcome).toBe('failed');
+      expect(result.failureType).toBe('CurrentVersionUnhealthy');
+      expect(message).toContain('backend (GET http://localhost:3001/api/health -> 404)');
+      expect(fakes.names()).toEqual(['planDeploy', 'preflight']);
+      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({});
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'allowed to replace an unhealthy version: a failed deploy restores it by digest, does not gate it, and ends failed',
+    async () => {
+      const fakes = makeFakes({
+        overrides: {
+          preflight: async () => ({ ...FACTS, current: 'unhealthy', currentProblems: 'backend (GET /api/health -> 404)' }),
+          healthGate: async () => {
+            throw healthGateFailure();
+          },
+        },
+      });
+      const { result, message } = await withWorker(fakes, async (start) => failureOf(await start({ ...INPUT, allowUnhealthyCurrent: true })));
+      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({ allowUnhealthyCurrent: true });
+      expect(result.outcome).toBe('failed');
+      expect(message).toContain('v1 was restored by digest, unhealthy as before');
+      expect(fakes.callsOf('restoreRollbackPoint')).toHaveLength(1);
+      expect(fakes.callsOf('healthGate')).toHaveLength(1); // the new version's only
+      expect(result.services).toEqual(OLD_IMAGES);
+      const gate = result.steps.find((s) => s.name === 'health gate (previous version)')!;
+      expect(gate.state).toBe('skipped');
+      expect(gate.detail).toContain('it was unhealthy before the deploy');
+    },
+    TIMEOUT,
+  );
 });

@@ -1,0 +1,68 @@
+// Reading a workflow's history as facts about its activities: which ran,
+// how many attempts, and when each was scheduled and closed. Tests assert
+// on these, not on the workflow's own account of itself.
+import type { WorkflowHandle } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+
+const EventType = temporal.api.enums.v1.EventType;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+export interface ActivityRun {
+  type: string;
+  scheduledEventId: number;
+  scheduledAt: number;
+  /** The attempt that closed it (1 when it never had to be retried). */
+  attempt: number;
+  /** How it closed, and when; undefined while it runs. */
+  closedAs?: 'completed' | 'failed' | 'canceled' | 'timed-out';
+  closeEventId?: number;
+  closedAt?: number;
+  /** Why the attempt before the last one failed, when it was retried (message or timeout type). */
+  retriedAfter?: string;
+  /** The timeout that ended it, when it timed out for good. */
+  timeoutType?: string;
+}
+
+const millis = (e: HistoryEvent) => Number(e.eventTime!.seconds) * 1000 + (e.eventTime!.nanos ?? 0) / 1e6;
+
+export async function activityRuns(handle: WorkflowHandle): Promise<ActivityRun[]> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const runs = new Map<number, ActivityRun>();
+  for (const e of events) {
+    const id = Number(e.eventId);
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED) {
+      runs.set(id, { type: e.activityTaskScheduledEventAttributes!.activityType!.name!, scheduledEventId: id, scheduledAt: millis(e), attempt: 1 });
+    }
+    if (e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED) {
+      const a = e.activityTaskStartedEventAttributes!;
+      const run = runs.get(Number(a.scheduledEventId))!;
+      run.attempt = a.attempt ?? 1;
+      const last = a.lastFailure;
+      if (last) {
+        const timeout = last.timeoutFailureInfo?.timeoutType;
+        run.retriedAfter = timeout ? `timeout ${temporal.api.enums.v1.TimeoutType[timeout]}` : (last.message ?? 'failure');
+      }
+    }
+    const close: [ActivityRun['closedAs'], { scheduledEventId?: unknown } | null | undefined][] = [
+      ['completed', e.activityTaskCompletedEventAttributes],
+      ['failed', e.activityTaskFailedEventAttributes],
+      ['canceled', e.activityTaskCanceledEventAttributes],
+      ['timed-out', e.activityTaskTimedOutEventAttributes],
+    ];
+    for (const [closedAs, attrs] of close) {
+      if (!attrs) continue;
+      const run = runs.get(Number(attrs.scheduledEventId))!;
+      Object.assign(run, { closedAs, closeEventId: id, closedAt: millis(e) });
+      const timeout = e.activityTaskTimedOutEventAttributes?.failure?.timeoutFailureInfo?.timeoutType;
+      if (timeout !== undefined && timeout !== null) run.timeoutType = temporal.api.enums.v1.TimeoutType[timeout];
+    }
+  }
+  return [...runs.values()];
+}
+
+/** The one run of an activity type, failing the test when there is not exactly one. */
+export function only(runs: ActivityRun[], type: string): ActivityRun {
+  const found = runs.filter((r) => r.type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type} in the history, found ${found.length}`);
+  return found[0]!;
+}
