@@ -59,12 +59,17 @@ async function recreatedBy(work: () => Promise<unknown> | unknown): Promise<{ se
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const w = await labWorker();
-const deploy = async (version: string) => {
+const deploy = async (version: string, expected: DeployResult['outcome'] = 'succeeded') => {
   const handle = await w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version }] });
-  return { handle, result: (await handle.result().catch((e) => e.cause?.details?.[0])) as DeployResult };
+  const result = (await handle.result().catch((e) => e.cause?.details?.[0] ?? { outcome: e.message })) as DeployResult;
+  // A round that did not do what it measures is no figure at all.
+  if (result.outcome !== expected) throw new Error(`deploy ${version}: ${result.outcome}, expected ${expected}: ${result.error ?? ''}`);
+  return { handle, result };
 };
 
 try {
+  // Both paths start from an empty host, whatever ran there before.
+  ssh(`docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf ${dir}; true`);
   // Each path starts from its own v1 (smokestack's pinned by digest, the
   // plain one by tag), so both recreate exactly the containers v2 changes.
   const a: number[] = [];
@@ -85,7 +90,7 @@ try {
 
   // (c) v2 is running; deploying broken fails and rolls back.
   await deploy('v2');
-  const { handle, result } = await deploy('broken');
+  const { handle, result } = await deploy('broken', 'rolled-back');
   const events = (await handle.fetchHistory()).events ?? [];
   const ms = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + e.eventTime!.nanos! / 1e6;
   const failedAt = ms(events.find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_FAILED)!);
