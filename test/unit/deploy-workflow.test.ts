@@ -311,11 +311,14 @@ describe('deploy workflow (fake activities)', () => {
         'health gate',
         'release services',
       ]);
-      expect(fakes.names()).toEqual([
+      // The backup runs beside the rollback point, hold, upload and pull: its
+      // place among them is not fixed, only that it is after preflight and
+      // before the stack starts.
+      const names = fakes.names();
+      expect(names.filter((n) => n !== 'backupDatabase')).toEqual([
         'planDeploy',
         'preflight',
         'captureRollbackPoint',
-        'backupDatabase',
         'holdServices',
         'uploadStack',
         'pullImages',
@@ -323,6 +326,8 @@ describe('deploy workflow (fake activities)', () => {
         'healthGate',
         'releaseServices',
       ]);
+      expect(names.indexOf('backupDatabase')).toBeGreaterThan(names.indexOf('preflight'));
+      expect(names.indexOf('backupDatabase')).toBeLessThan(names.indexOf('startStack'));
       expect(fakes.callsOf('backupDatabase')[0]!.args).toEqual([plan]);
       expect(fakes.callsOf('holdServices')[0]!.args).toEqual([plan, FACTS]);
       expect(fakes.callsOf('releaseServices')[0]!.args).toEqual([plan, FACTS]);
