@@ -10,11 +10,10 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import type { DeployResult } from '../../src/workflows/types.ts';
 import { activityRuns } from '../support/history.ts';
-import { composeCalls, hostContainer, isCompose, onHost, registryDigest, resetHost, runningDigests, type ComposeCall, type LabHost } from '../support/lab.ts';
+import { composeCalls, expectAppsRun, hostContainer, isCompose, onHost, resetHost, type ComposeCall, type LabHost } from '../support/lab.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
 
-const APPS = { backend_cloud: 'benjr70/smart-smoker-backend', frontend_cloud: 'benjr70/smart-smoker-frontend' };
 const taskQueue = `test-${randomUUID()}`;
 const address = inject('temporalAddress');
 let client: Client;
@@ -50,13 +49,6 @@ async function waitForStep(handle: WorkflowHandle, step: string) {
   throw new Error(`step ${step} never ran`);
 }
 
-async function appsRun(version: string) {
-  const running = runningDigests('dev-cloud', Object.keys(APPS));
-  for (const [container, repo] of Object.entries(APPS)) {
-    expect(running[container], container).toContain(`${repo}@${await registryDigest(repo, version)}`);
-  }
-}
-
 /** Waits until a `compose up` is running on the host (started, not yet ended). */
 async function composeUpRunning(host: LabHost, sinceMs: number): Promise<ComposeCall> {
   for (let i = 0; i < 600; i++) {
@@ -85,7 +77,7 @@ describe('durability', () => {
     await startWorker();
     const result = (await handle.result()) as DeployResult;
     expect(result.outcome).toBe('succeeded');
-    await appsRun('v1');
+    await expectAppsRun('dev-cloud', 'v1');
     stackHealthy();
     // `compose up` was mid-run when the worker died...
     const call = composeCalls('dev-cloud').find((c) => c.pid === up.pid)!;
@@ -110,7 +102,7 @@ describe('durability', () => {
       (e: any) => (e.cause?.details?.[0] as DeployResult | undefined)?.outcome,
     );
     expect(['succeeded', 'rolled-back']).toContain(outcome);
-    await appsRun(outcome === 'succeeded' ? 'v2' : 'v1');
+    await expectAppsRun('dev-cloud', outcome === 'succeeded' ? 'v2' : 'v1');
     stackHealthy();
     // The cut was noticed, not slept through: an attempt failed or timed out and was retried.
     const noticed = (await activityRuns(handle)).filter((r) => r.attempt > 1 || r.timeoutType);

@@ -7,10 +7,9 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
-import { hostSnapshot, onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
+import { expectAppsRun, hostSnapshot, onHost, resetHost } from '../support/lab.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
-const APPS = { backend_cloud: 'benjr70/smart-smoker-backend', frontend_cloud: 'benjr70/smart-smoker-frontend' };
 // A mistyped port (the stand-in backend answers any path on its own port).
 const TYPO = 'http://127.0.0.1:3010/api/ready';
 
@@ -35,13 +34,6 @@ afterAll(async () => {
 const cli = (w: TestWorker, config: string, args: string[]) =>
   runCli(args, { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue, SMOKESTACK_CONFIG: config });
 
-async function appsRun(version: string) {
-  const running = runningDigests('prod-cloud', Object.keys(APPS));
-  for (const [container, repo] of Object.entries(APPS)) {
-    expect(running[container], container).toContain(`${repo}@${await registryDigest(repo, version)}`);
-  }
-}
-
 it('a typo in a health URL refuses the deploy before the host is changed (exit 2), naming the probe', async () => {
   const first = await cli(good, 'smokestack.yml', ['deploy', 'prod-cloud', '--version', 'v1', '--wait']);
   expect(first.code, first.stdout).toBe(0);
@@ -52,7 +44,7 @@ it('a typo in a health URL refuses the deploy before the host is changed (exit 2
   expect(run.stdout).toContain(`the running version fails its own health check: backend (GET ${TYPO} -> `);
   expect(run.stdout).toContain('pass --allow-unhealthy-current');
   expect(hostSnapshot('prod-cloud')).toBe(before);
-  await appsRun('v1');
+  await expectAppsRun('prod-cloud', 'v1');
 });
 
 it('with --allow-unhealthy-current the deploy runs; its failure restores v1 by digest, ungated, and ends failed (exit 1)', async () => {
@@ -61,7 +53,7 @@ it('with --allow-unhealthy-current the deploy runs; its failure restores v1 by d
   expect(run.stdout).toContain('running version UNHEALTHY (allowed)');
   expect(run.stdout).toContain('v1 was restored by digest, unhealthy as before');
   expect(run.stdout).toMatch(/- health gate \(previous version\)\s+not required/);
-  await appsRun('v1');
+  await expectAppsRun('prod-cloud', 'v1');
   // v1 itself is fine: only the probe was wrong.
   expect(JSON.parse(onHost('prod-cloud', 'curl -s http://127.0.0.1:3001/api/ready'))).toMatchObject({ status: 'ok', version: 'v1' });
 });

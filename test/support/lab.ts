@@ -1,6 +1,7 @@
 // Looking at the lab from outside, independently of smokestack's own code:
 // `docker exec` into a host for its containers and files, HTTP to the registry.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
 import { LAB_REGISTRY } from './paths.ts';
 
 export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker';
@@ -32,6 +33,17 @@ export async function registryDigest(repository: string, tag: string): Promise<s
   });
   if (!res.ok) throw new Error(`registry: ${repository}:${tag} -> ${res.status}`);
   return res.headers.get('docker-content-digest')!;
+}
+
+/** The cloud stack's application containers and their repositories. */
+export const CLOUD_APPS = { backend_cloud: 'benjr70/smart-smoker-backend', frontend_cloud: 'benjr70/smart-smoker-frontend' };
+
+/** Each app container on the host runs the registry's digest of that version. */
+export async function expectAppsRun(host: LabHost, version: string, apps: Record<string, string> = CLOUD_APPS): Promise<void> {
+  const running = runningDigests(host, Object.keys(apps));
+  for (const [container, repo] of Object.entries(apps)) {
+    expect(running[container], container).toContain(`${repo}@${await registryDigest(repo, version)}`);
+  }
 }
 
 /** For each container: the repository digest of the image it runs (from the host's Docker). */
