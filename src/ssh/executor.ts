@@ -160,6 +160,7 @@ function withTimeout<T>(work: Promise<T>, seconds: number | undefined, onTimeout
 const IDLE_SECONDS = 15;
 
 interface Pooled {
+  key: string;
   ssh: NodeSSH;
   lost: Promise<never>;
   users: number;
@@ -178,7 +179,7 @@ async function acquire(target: HostTarget): Promise<Pooled> {
     return existing;
   }
   const opening = openConnection(target).then((c) => {
-    const pooled: Pooled = { ...c, users: 1, dead: false };
+    const pooled: Pooled = { ...c, key, users: 1, dead: false };
     const forget = () => {
       pooled.dead = true;
       if (pool.get(key) === opening) pool.delete(key);
@@ -191,14 +192,13 @@ async function acquire(target: HostTarget): Promise<Pooled> {
   return opening;
 }
 
-function release(target: HostTarget, pooled: Pooled): void {
+function release(pooled: Pooled): void {
   pooled.users--;
   if (pooled.users > 0) return;
   if (pooled.dead) return pooled.ssh.dispose();
   pooled.idle = setTimeout(() => {
     pooled.dead = true;
-    const key = JSON.stringify(target);
-    void pool.get(key)?.then((p) => p === pooled && pool.delete(key), () => undefined);
+    void pool.get(pooled.key)?.then((p) => p === pooled && pool.delete(pooled.key), () => undefined);
     pooled.ssh.dispose();
   }, IDLE_SECONDS * 1000);
   pooled.idle.unref();
@@ -214,6 +214,6 @@ export async function withHost<T>(target: HostTarget, log: CommandLog, fn: (host
     if (err instanceof HostUnreachableError) pooled.dead = true;
     throw err;
   } finally {
-    release(target, pooled);
+    release(pooled);
   }
 }
