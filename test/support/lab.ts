@@ -126,7 +126,9 @@ export function hostSnapshot(host: LabHost): string {
       `find /opt -type f -exec sha256sum {} + 2>/dev/null | sort`,
       // The database's files by name only: it rewrites their contents on its own.
       `find /database 2>/dev/null | sort`,
-      `ls -la /tmp | awk '{print $NF}' | sort`,
+      // Files a deploy might leave in /tmp, without runc's own: the engine's
+      // health-check execs create and delete runc-process* files at any moment.
+      `find /tmp -mindepth 1 -maxdepth 1 ! -name 'runc-process*' | sort`,
     ].join('; echo ---; '),
   );
 }
