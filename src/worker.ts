@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { configPath, loadConfig } from './config/load.ts';
-import { temporalSettings } from './client/temporal.ts';
+import { temporalSettings } from './temporal/connection.ts';
 
 // Beside this file: src/workflows/index.ts under tsx, dist/workflows/index.js once compiled.
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(import.meta.url)}`, import.meta.url));

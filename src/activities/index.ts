@@ -1,15 +1,16 @@
 // Every activity the worker registers, bound to the worker's configuration.
 import { configPath } from '../config/load.ts';
-import { healthGate } from './health.ts';
+import { healthGate } from './host/health.ts';
 import { planDeploy } from './plan.ts';
-import { preflight } from './preflight.ts';
-import { holdServices, pullImages, releaseServices, startStack, uploadStack } from './stack.ts';
-import { captureRollbackPoint, restoreRollbackPoint } from './rollback.ts';
-import { backupDatabase } from './backup.ts';
-import { notify, type NoticeInput } from './notify.ts';
-import type { DeployInput } from '../workflows/types.ts';
+import { preflight } from './host/preflight.ts';
+import { holdServices, pullImages, releaseServices, startStack, uploadStack } from './host/stack.ts';
+import { captureRollbackPoint, restoreRollbackPoint } from './host/rollback.ts';
+import { backupDatabase } from './database/backup.ts';
+import { pruneHost } from './host/retention.ts';
+import { notify } from './notify/notify.ts';
+import type { DeployInput, Notice } from '../workflows/types.ts';
 
-export interface ActivityDeps {
+interface ActivityDeps {
   /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
   configFile: string;
 }
@@ -17,7 +18,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps = { configFile: configPath() }) {
   return {
     planDeploy: (input: DeployInput) => planDeploy(deps.configFile, input),
-    notify: (notice: NoticeInput) => notify(deps.configFile, notice),
+    notify: (notice: Notice) => notify(deps.configFile, notice),
     preflight,
     captureRollbackPoint,
     backupDatabase,
@@ -28,6 +29,7 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     healthGate,
     releaseServices,
     restoreRollbackPoint,
+    pruneHost,
   };
 }
 

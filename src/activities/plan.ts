@@ -1,31 +1,28 @@
 // Planning: the worker's configuration, validated, turned into a DeployPlan.
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, loadConfig } from '../config/load.ts';
 import { VERSION_PATTERN } from '../config/schema.ts';
 import type { DeployInput, DeployPlan } from '../workflows/types.ts';
 import { checkSecrets } from './secrets.ts';
+import { sha256 } from './hash.ts';
+import { failure } from '../workflows/failures.ts';
 
 /** Plans a deploy from the configuration file the worker was started with. */
 export async function planDeploy(configFile: string, input: DeployInput): Promise<DeployPlan> {
   if (!VERSION_PATTERN.test(input.version)) {
-    throw ApplicationFailure.nonRetryable(`version "${input.version}" is not an image tag`, 'InvalidInput');
+    throw failure('InvalidInput', `version "${input.version}" is not an image tag`);
   }
   let config;
   try {
     config = loadConfig(configFile);
   } catch (err) {
-    if (err instanceof ConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfig');
+    if (err instanceof ConfigError) throw failure('InvalidConfig', err.message);
     throw err;
   }
   const env = config.environments[input.environment];
   if (!env) {
-    throw ApplicationFailure.nonRetryable(
-      `unknown environment "${input.environment}"; known: ${Object.keys(config.environments).join(', ')}`,
-      'InvalidInput',
-    );
+    throw failure('InvalidInput', `unknown environment "${input.environment}"; known: ${Object.keys(config.environments).join(', ')}`);
   }
   checkSecrets(env.secrets);
   return {
@@ -52,7 +49,6 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
     database: env.database,
     health: env.health,
     minFreeDiskMb: env.minFreeDiskMb,
+    retention: env.retention,
   };
 }
-
-export const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');

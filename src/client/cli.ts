@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 import { EXIT } from './exit-codes.ts';
-import type { TemporalSettings } from './temporal.ts';
+import type { TemporalSettings } from '../temporal/connection.ts';
 
 const write = (line: string) => console.log(line);
 
@@ -83,7 +83,7 @@ async function loadChosenConfig(): Promise<Config> {
 }
 
 async function withClient(config: Config, fn: (client: Client, settings: TemporalSettings) => Promise<void>): Promise<void> {
-  const { connectClient, temporalSettings } = await import('./temporal.ts');
+  const { connectClient, temporalSettings } = await import('../temporal/connection.ts');
   const settings = temporalSettings(config);
   const client = await connectClient(settings);
   try {
@@ -122,7 +122,7 @@ async function exitCodeFor(err: unknown): Promise<number> {
   const [{ ConfigError }, { InputError }, { TemporalUnreachableError }] = await Promise.all([
     import('../config/load.ts'),
     import('./input.ts'),
-    import('./temporal.ts'),
+    import('../temporal/connection.ts'),
   ]);
   if (err instanceof ConfigError || err instanceof InputError) {
     console.error(`error: ${err.message}`);

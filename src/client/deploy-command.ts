@@ -4,13 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { deployWorkflowId, progressQuery } from '../workflows/definitions.ts';
-import { ENVIRONMENT, VERSION } from '../workflows/search-attributes.ts';
+import { deploySummary } from '../workflows/deploy-report.ts';
+import { REFUSED_BEFORE_CHANGE } from '../workflows/failures.ts';
+import { ENVIRONMENT, VERSION } from '../temporal/search-attributes.ts';
 import type { DeployInput, DeployResult } from '../workflows/types.ts';
 import { EXIT } from './exit-codes.ts';
 import { progressPrinter } from './render.ts';
-import { runUrl, type TemporalSettings } from './temporal.ts';
+import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
 
-export interface DeployOutput {
+interface DeployOutput {
   exitCode: number;
   result?: DeployResult;
 }
@@ -30,6 +32,7 @@ export async function runDeploy(
         taskQueue: settings.taskQueue,
         workflowId,
         args: [input],
+        staticSummary: deploySummary(input),
         typedSearchAttributes: [
           { key: ENVIRONMENT, value: input.environment },
           { key: VERSION, value: input.version },
@@ -88,8 +91,6 @@ export async function follow(client: Client, workflowId: string, runId: string, 
   return failureOutput(ended.error, write, print);
 }
 
-/** Failures that refuse a deploy before any host was changed: bad input or configuration. */
-const REFUSED_BEFORE_CHANGE = new Set(['InvalidInput', 'InvalidConfig', 'InvalidSetting', 'SecretMissing', 'CurrentVersionUnhealthy']);
 
 function exitCodeOf(result: DeployResult | undefined): number {
   if (result?.outcome === 'rolled-back') return EXIT.rolledBack;

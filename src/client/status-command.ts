@@ -3,7 +3,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { deployWorkflowId, progressQuery } from '../workflows/definitions.ts';
 import { EXIT } from './exit-codes.ts';
 import { stepLine } from './render.ts';
-import { runUrl, type TemporalSettings } from './temporal.ts';
+import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
 
 export async function showStatus(client: Client, settings: TemporalSettings, environment: string, write: (line: string) => void): Promise<number> {
   const handle = client.workflow.getHandle(deployWorkflowId(environment));

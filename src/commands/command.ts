@@ -1,7 +1,7 @@
 // A remote command is data: an argv array, built by a pure function, and
 // turned into a shell string only by quote() in the one SSH executor.
 
-export type Argv = readonly string[];
+type Argv = readonly string[];
 
 export interface Command {
   argv: Argv;

@@ -1,9 +1,8 @@
 // Pure builders for Docker Compose. Production hosts have Compose v2 (the
 // `docker compose` plugin); older hosts only `docker-compose` (v1). Both
 // take the same flags for everything smokestack does.
+import type { ComposeFlavor } from '../workflows/types.ts';
 import { cmd, type Command } from './command.ts';
-
-export type ComposeFlavor = 'v2' | 'v1';
 
 export const composeV2Version = (): Command => cmd('docker', 'compose', 'version', '--short');
 export const composeV1Version = (): Command => cmd('docker-compose', 'version', '--short');
@@ -32,7 +31,5 @@ export const composePull = (p: ComposeProject, services: readonly string[] = [])
 /** Never preceded by `down`: containers are replaced one by one, never all stopped first. */
 export const composeUp = (p: ComposeProject, services: readonly string[] = [], options: { removeOrphans?: boolean } = {}): Command =>
   compose(p, 'up', '--detach', '--no-build', ...(options.removeOrphans ? ['--remove-orphans'] : []), ...services);
-
-export const composePs = (p: ComposeProject): Command => compose(p, 'ps', '--all');
 
 export const composeStop = (p: ComposeProject, services: readonly string[]): Command => compose(p, 'stop', ...services);

@@ -7,19 +7,10 @@ export const dockerVersion = (): Command => cmd('docker', 'version', '--format',
 export const inspectContainers = (names: readonly string[]): Command =>
   cmd('docker', 'container', 'inspect', '--format', '{{json .}}', ...names);
 
-/** Whether each name exists: prints the names that do, fails for none. */
-export const listContainers = (): Command =>
-  cmd('docker', 'container', 'ls', '--all', '--format', '{{.Names}}');
-
 export const inspectImages = (refs: readonly string[]): Command =>
   cmd('docker', 'image', 'inspect', '--format', '{{json .}}', ...refs);
 
 export const pullImage = (ref: string): Command => cmd('docker', 'pull', '--quiet', ref);
-
-export const stopContainer = (name: string, timeoutSeconds = 10): Command =>
-  cmd('docker', 'container', 'stop', '--time', String(timeoutSeconds), name);
-
-export const startContainer = (name: string): Command => cmd('docker', 'container', 'start', name);
 
 export const containerLogs = (name: string, lines: number): Command => ({
   argv: ['docker', 'container', 'logs', '--tail', String(lines), name],

@@ -34,6 +34,9 @@ export const copyInto = (dir: string, paths: readonly string[]): Command => cmd(
 
 export const listFiles = (dir: string): Command => cmd('ls', '-1A', '--', dir);
 
+/** A directory's entries, newest (by modification time) first. */
+export const listNewestFirst = (dir: string): Command => cmd('ls', '-1At', '--', dir);
+
 export const checksum = (path: string): Command => cmd('sha256sum', '--', path);
 
 export const fileSize = (path: string): Command => cmd('stat', '-c', '%s', '--', path);

@@ -5,7 +5,8 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { configSchema, type Config, type EnvironmentConfig, type SecretSource } from './schema.ts';
+import { configSchema, type Config, type EnvironmentConfig } from './schema.ts';
+import type { SecretRef } from '../workflows/types.ts';
 
 export class ConfigError extends Error {
   constructor(
@@ -17,7 +18,7 @@ export class ConfigError extends Error {
   }
 }
 
-export const DEFAULT_CONFIG_FILE = 'smokestack.yml';
+const DEFAULT_CONFIG_FILE = 'smokestack.yml';
 
 /** The config file in use: --config, else $SMOKESTACK_CONFIG, else ./smokestack.yml. */
 export function configPath(explicit?: string): string {
@@ -58,12 +59,12 @@ function resolveEnvironmentPaths(env: EnvironmentConfig, base: string, at: strin
   for (const [name, source] of Object.entries(env.secrets)) env.secrets[name] = resolveSecretPath(source, base);
 }
 
-function resolveSecretPath(source: SecretSource, base: string): SecretSource {
+function resolveSecretPath(source: SecretRef, base: string): SecretRef {
   return 'file' in source ? { ...source, file: expandPath(source.file, base) } : source;
 }
 
 /** Expands ~ and ${VAR} / ${VAR:-default} in a path, then anchors it at base. */
-export function expandPath(path: string, base: string): string {
+function expandPath(path: string, base: string): string {
   const expanded = path
     .replace(/^~(?=\/|$)/, homedir())
     .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) =>

@@ -1,6 +1,8 @@
 // The one schema for smokestack.yml. The validator, the error messages and
 // `smokestack config docs` all come from here, so they cannot drift apart.
 import { z } from 'zod';
+import { HEALTH_TIMEOUT_SECONDS } from '../workflows/timeouts.ts';
+import type { SecretRef, ServiceCheck } from '../workflows/types.ts';
 import { envWritable, NOT_ENV_WRITABLE } from './env-file.ts';
 
 /** Docker's tag grammar: what a --version may be. Nothing else reaches a host. */
@@ -39,7 +41,7 @@ const secretSource = z
   )
   .describe(
     'Where the worker reads the value: { env: NAME } or { file: PATH }; encode: uri for a value used inside a URL. Values never enter workflows.',
-  );
+  ) satisfies z.ZodType<SecretRef>;
 
 const serviceSchema = z
   .object({
@@ -56,11 +58,16 @@ const serviceSchema = z
       .optional()
       .describe('Process name that must run inside the container (pgrep -x), for services with no endpoint.'),
   })
-  .strict();
+  .strict() satisfies z.ZodType<ServiceCheck>;
 
 const healthSchema = z
   .object({
-    timeoutSeconds: z.number().int().min(5).max(3600).default(300).describe('One deadline for the whole stack to become healthy.'),
+    timeoutSeconds: z
+      .number()
+      .int()
+      .min(HEALTH_TIMEOUT_SECONDS.min)
+      .max(HEALTH_TIMEOUT_SECONDS.max)
+      .default(HEALTH_TIMEOUT_SECONDS.default).describe('One deadline for the whole stack to become healthy.'),
     intervalSeconds: z
       .number()
       .min(0.1)
@@ -108,8 +115,20 @@ export const environmentSchema = z
       .array(z.string().min(1))
       .default([])
       .describe('Compose services stopped for the length of a deploy and started after it (Watchtower must not race a deploy).'),
-    health: healthSchema.default({ timeoutSeconds: 300, intervalSeconds: 1, tailscale: false }),
+    health: healthSchema.default({ timeoutSeconds: HEALTH_TIMEOUT_SECONDS.default, intervalSeconds: 1, tailscale: false }),
     minFreeDiskMb: z.number().int().min(0).default(1024).describe('Preflight refuses to deploy below this much free disk.'),
+    retention: z
+      .object({
+        keep: z
+          .number()
+          .int()
+          .min(1)
+          .max(100)
+          .default(5)
+          .describe('Rollback points (which hold .env copies) and pre-deploy backups kept on the host; older ones are removed after a successful deploy.'),
+      })
+      .strict()
+      .default({ keep: 5 }),
   })
   .strict();
 
@@ -147,5 +166,3 @@ export const configSchema = z
 
 export type Config = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;
-export type ServiceConfig = z.infer<typeof serviceSchema>;
-export type SecretSource = z.infer<typeof secretSource>;

@@ -2,24 +2,15 @@
 import { createHash } from 'node:crypto';
 import { NodeSSH } from 'node-ssh';
 import { describe, quote, type Command } from '../commands/command.ts';
+import type { HostTarget } from '../workflows/types.ts';
 
-export interface HostTarget {
-  host: string;
-  port: number;
-  user: string;
-  privateKey: string;
-  connectTimeoutSeconds: number;
-  /** OpenSSH fingerprint (SHA256:base64) the host must present, when pinned. */
-  hostKey?: string;
-}
-
-export interface CommandResult {
+interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface RunOptions {
+interface RunOptions {
   /** Kill the wait (and the connection) after this long. */
   timeoutSeconds?: number;
 }
@@ -62,7 +53,7 @@ export function fingerprint(key: Buffer): string {
   return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
 }
 
-export type CommandLog = (line: string) => void;
+type CommandLog = (line: string) => void;
 
 async function openConnection(target: HostTarget): Promise<{ ssh: NodeSSH; lost: Promise<never> }> {
   const ssh = new NodeSSH();

@@ -4,7 +4,5 @@ import type { DeployProgress } from './types.ts';
 
 export const progressQuery = defineQuery<DeployProgress>('progress');
 
-export const TASK_QUEUE_DEFAULT = 'smokestack';
-
 /** One deploy per environment: the workflow ID is the lock. */
 export const deployWorkflowId = (environment: string): string => `deploy-${environment}`;

@@ -1,61 +1,26 @@
 // The deploy runbook, as an operator would read it. No I/O here: every step
 // is an activity on the worker, with its own timeout and retry policy.
 //
-// After the rollback point, any failure (or a cancellation) restores the
-// previous version by digest and health-gates it: a deploy ends succeeded,
-// rolled back, or (loudest) rollback failed. Never half-down.
-import {
-  ActivityCancellationType,
-  ActivityFailure,
-  ApplicationFailure,
-  CancellationScope,
-  isCancellation,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
-import type { NoticeInput } from '../activities/notify.ts';
-import type { DeployNotice } from '../notify/discord.ts';
+// Each step that changes the host first registers its undo. After any
+// failure (or a cancellation) the undos run newest first: the previous
+// version is restored by digest and health-gated, then held services are
+// started again. A deploy ends succeeded, rolled back, or (loudest)
+// rollback failed. Never half-down.
+import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { OUTCOME } from '../temporal/search-attributes.ts';
+import { longActivities, quickActivities, summarized as call } from './activity-options.ts';
+import { Compensation } from './compensation.ts';
 import { progressQuery } from './definitions.ts';
-import { messageOf, Runbook } from './runbook.ts';
-import { OUTCOME } from './search-attributes.ts';
-import type { BackupRecord, DeployInput, DeployOutcome, DeployPlan, DeployResult, HostFacts, RollbackPoint, ServiceImage } from './types.ts';
+import * as report from './deploy-report.ts';
+import { failure, failureTypeOf, messageOf, unhealthyServiceOf } from './failures.ts';
+import { Notices } from './notifier.ts';
+import { Runbook } from './runbook.ts';
+import type { BackupRecord, DeployInput, DeployOutcome, DeployPlan, DeployResult, HostFacts, Notice, RollbackPoint, ServiceImage } from './types.ts';
 
-const NOT_WORTH_RETRYING = [
-  'CurrentVersionUnhealthy',
-  'InvalidInput',
-  'InvalidConfig',
-  'PreflightFailed',
-  'SecretMissing',
-  'ConfigChanged',
-  'InvalidSetting',
-  'HostKeyMismatch',
-  'StartFailed',
-  'HealthGateFailed',
-  'RestoreFailed',
-  'RollbackImpossible',
-];
+const quick = quickActivities();
+const say = report.summaries;
 
-// A cancelled deploy waits for the running step to stop before it compensates:
-// a restore must never race a `compose up` still running on the host.
-const quick = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
-});
-
-const long = proxyActivities<Activities>({
-  startToCloseTimeout: '30 minutes',
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  heartbeatTimeout: '20s',
-  retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
-});
-
-/** Discord must never fail or hold up a deploy: one short try. */
-const notifier = proxyActivities<Activities>({ startToCloseTimeout: '15s', retry: { maximumAttempts: 1 } });
-
-export const DEPLOY_STEPS = [
+const DEPLOY_STEPS = [
   'plan',
   'preflight',
   'rollback point',
@@ -66,156 +31,158 @@ export const DEPLOY_STEPS = [
   'start stack',
   'health gate',
   'release services',
+  'prune',
 ] as const;
+
+/** What the run knows so far: read by the progress query, the result and the notices. */
+interface RunState {
+  startedAt: number;
+  phase: 'deploying' | 'rolling back' | 'done';
+  outcome?: DeployOutcome;
+  plan?: DeployPlan;
+  facts?: HostFacts;
+  point?: RollbackPoint;
+  images: ServiceImage[];
+  backup: BackupRecord | null;
+  /** The previous version is back, but was unhealthy before the deploy, so it was not gated. */
+  restoredUngated: boolean;
+}
 
 export async function deploy(input: DeployInput): Promise<DeployResult> {
   const runbook = new Runbook(DEPLOY_STEPS);
-  const startedAt = Date.now();
-  let phase: 'deploying' | 'rolling back' | 'done' = 'deploying';
-  let outcome: DeployOutcome | undefined;
-  let point: RollbackPoint | undefined;
+  const undo = new Compensation(runbook);
+  const notices = new Notices(report.deploySummary(input));
+  const run: RunState = { startedAt: Date.now(), phase: 'deploying', images: [], backup: null, restoredUngated: false };
   setHandler(progressQuery, () => ({
     environment: input.environment,
     version: input.version,
-    previousVersion: point?.previousVersion,
-    phase,
-    outcome,
+    previousVersion: run.point?.previousVersion,
+    phase: run.phase,
+    outcome: run.outcome,
     steps: runbook.snapshot(),
   }));
-
-  let plan: DeployPlan | undefined;
-  let facts: HostFacts | undefined;
-  let images: ServiceImage[] = [];
-  let backup: BackupRecord | null = null;
-  let startedNotice: Promise<void> | undefined;
-  const notice = (kind: DeployNotice['kind'], extra: Partial<NoticeInput> = {}) =>
-    notifier
-      .notify({
-        kind,
-        environment: input.environment,
-        version: input.version,
-        requestedBy: input.requestedBy,
-        durationSeconds: kind === 'started' ? undefined : Math.round((Date.now() - startedAt) / 1000),
-        previousVersion: point?.previousVersion ?? undefined,
-        ...extra,
-      })
-      .catch(() => undefined);
+  const notify = (kind: Notice['kind'], extra: Partial<Notice> = {}) => notices.send(noticeOf(input, run, kind, extra));
 
   try {
-    plan = await runbook.step('plan', () => quick.planDeploy(input), (p) => `${p.host.user}@${p.host.host}:${p.deployDir}`);
-    startedNotice = notice('started');
-    const p = plan;
-    facts = await runbook.step('preflight', () => quick.preflight(p, { allowUnhealthyCurrent: input.allowUnhealthyCurrent }), describeFacts);
-    const f = facts;
-    // The database backup needs only the running database: it runs beside
-    // the rollback point, upload and pull, off the critical path. Both
-    // branches end before anything else happens (compensation included).
-    const backingUp = async () => {
-      if (!p.database) return runbook.skip('database backup', 'no database in this stack');
-      backup = await runbook.step('database backup', () => long.backupDatabase(p), describeBackup);
-    };
-    const preparing = async () => {
-      point = await runbook.step('rollback point', () => quick.captureRollbackPoint(p), describePoint);
-      if (p.holdDuringDeploy.length > 0) {
-        await runbook.step('hold services', () => quick.holdServices(p, f), () => `stopped ${p.holdDuringDeploy.join(', ')}`);
-      } else runbook.skip('hold services', 'none configured');
-      await runbook.step('upload stack', () => quick.uploadStack(p));
-      images = await runbook.step('pull images', () => long.pullImages(p, f, input.images), (i) => i.map((x) => x.digest ?? x.image).join(', '));
-    };
-    await allOrFirstError([backingUp(), preparing()]);
-    await runbook.step('start stack', () => long.startStack(p, f, images));
-    await runbook.step('health gate', () => long.healthGate(p, images), (h) => h.map((s) => s.service).join(', ') + ' healthy');
-    if (p.holdDuringDeploy.length > 0) {
-      await runbook.step('release services', () => quick.releaseServices(p, f), () => `started ${p.holdDuringDeploy.join(', ')}`);
-    } else runbook.skip('release services', 'none held');
+    const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input), report.describePlan));
+    notify('started');
+    const long = longActivities(plan);
+    const options = { allowUnhealthyCurrent: input.allowUnhealthyCurrent };
+    const facts = (run.facts = await runbook.step('preflight', () => call(quick.preflight, say.preflight(plan), plan, options), report.describeFacts));
+    const held = plan.holdDuringDeploy.length > 0;
 
-    outcome = 'succeeded';
-    upsertSearchAttributes({ [OUTCOME.name]: [outcome] });
-    await startedNotice;
-    await notice('succeeded');
-    return result();
+    const backUp = async () => {
+      const backup = await runbook.stepIf(plan.database, 'database backup', 'no database in this stack', () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);
+      run.backup = backup ?? null;
+    };
+    const prepare = async () => {
+      const point = (run.point = await runbook.step('rollback point', () => call(quick.captureRollbackPoint, say.rollbackPoint(plan), plan), report.describePoint));
+      if (point.existed && held) undo.add(['release services (previous version)'], () => release(runbook, plan, facts, 'release services (previous version)'));
+      await runbook.stepIf(held, 'hold services', 'none configured', () => call(quick.holdServices, say.hold(plan), plan, facts), () => `stopped ${plan.holdDuringDeploy.join(', ')}`);
+      if (point.existed) undo.add(['restore previous version', 'health gate (previous version)'], () => restore(runbook, plan, facts, point, run));
+      await runbook.step('upload stack', () => call(quick.uploadStack, say.upload(plan), plan));
+      run.images = await runbook.step('pull images', () => call(long.pullImages, say.pull(plan, input.images), plan, facts, input.images), report.describeImages);
+    };
+    // The backup needs only the running database, so it runs beside the
+    // preparation; both end before anything else (compensation included).
+    await allOrFirstError([backUp(), prepare()]);
+
+    await runbook.step('start stack', () => call(long.startStack, say.start(run.images), plan, facts, run.images));
+    await runbook.step('health gate', () => call(long.healthGate, say.gate(run.images), plan, run.images), report.describeHealth);
+    if (held) await release(runbook, plan, facts, 'release services');
+    else runbook.skip('release services', 'none held');
+    await prune(runbook, plan, run);
+
+    run.outcome = 'succeeded';
+    upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
+    notify('succeeded');
+    await notices.handedOver();
+    return resultOf(input, run, runbook);
   } catch (err) {
     const reason = (isCancellation(err) ? 'cancelled: ' : '') + messageOf(err);
-    const failedService = unhealthyService(err);
+    const unhealthy = unhealthyServiceOf(err);
     // Compensation runs to its end even when the deploy itself was cancelled.
-    outcome = await CancellationScope.nonCancellable(async () => {
-      if (!plan || !facts || !point?.existed) {
-        runbook.skipPending(point && !point.existed ? 'nothing to roll back to: first deploy' : 'not started');
-        return 'failed' as const;
-      }
-      phase = 'rolling back';
-      return rollBack(runbook, plan, facts, point);
-    });
-    phase = 'done';
+    const outcome = (run.outcome = await CancellationScope.nonCancellable(() => compensate(runbook, undo, run)));
+    run.phase = 'done';
     upsertSearchAttributes({ [OUTCOME.name]: [outcome] });
     // A request refused at planning touched nothing and is the caller's to report, not Discord's.
-    if (plan) await CancellationScope.nonCancellable(async () => {
-      await startedNotice;
-      await notice(outcome as DeployNotice['kind'], { reason, failedService: failedService?.service, logTail: failedService?.logs });
-    });
-    throw ApplicationFailure.create({
-      type: outcome === 'rolled-back' ? 'RolledBack' : outcome === 'rollback-failed' ? 'RollbackFailed' : 'DeployFailed',
-      nonRetryable: true,
-      message:
-        outcome === 'rolled-back'
-          ? `deploy of ${input.version} to ${input.environment} failed and was rolled back to ${point?.previousVersion ?? 'the previous version'}: ${reason}`
-          : outcome === 'rollback-failed'
-            ? `deploy of ${input.version} to ${input.environment} failed and ROLLBACK FAILED: ${reason}`
-            : restoredUngated()
-              ? `deploy of ${input.version} to ${input.environment} failed; ${point?.previousVersion ?? 'the previous version'} was restored by digest, unhealthy as before: ${reason}`
-              : `deploy of ${input.version} to ${input.environment} failed: ${reason}`,
-      details: [result(reason, failedService?.service, failureTypeOf(err))],
-    });
+    if (run.plan) notify(outcome, { reason, failedService: unhealthy?.service, logTail: unhealthy?.logs });
+    await CancellationScope.nonCancellable(() => notices.handedOver());
+    const result = resultOf(input, run, runbook, { error: reason, failedService: unhealthy?.service, failureType: failureTypeOf(err) });
+    throw failure(report.endFailureType(outcome), report.endMessage(input, outcome, run.point, run.restoredUngated, reason), result);
   } finally {
-    phase = 'done';
-  }
-
-  function restoredUngated(): boolean {
-    return outcome === 'failed' && runbook.steps.some((s) => s.name === 'restore previous version' && s.state === 'succeeded');
-  }
-
-  function result(error?: string, failedService?: string, failureType?: string): DeployResult {
-    // After a failed rollback what runs is unknown: claim nothing.
-    const running = (outcome === 'rolled-back' || restoredUngated()) && point ? point.images : outcome === 'rollback-failed' ? [] : images;
-    return {
-      environment: input.environment,
-      version: input.version,
-      outcome: outcome!,
-      services: running,
-      steps: runbook.snapshot(),
-      previousVersion: point?.previousVersion ?? null,
-      backup,
-      error,
-      failureType,
-      failedService,
-      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
-    };
+    run.phase = 'done';
   }
 }
 
-/** Restores the rollback point and health-gates it. Returns the outcome; never throws. */
-async function rollBack(runbook: Runbook, plan: DeployPlan, facts: HostFacts, point: RollbackPoint): Promise<DeployOutcome> {
+/** Runs the registered undos, newest first. Returns how the deploy ended; never throws. */
+async function compensate(runbook: Runbook, undo: Compensation, run: RunState): Promise<DeployOutcome> {
+  if (undo.isEmpty) {
+    runbook.skipPending(run.point && !run.point.existed ? 'nothing to roll back to: first deploy' : 'not started');
+    return 'failed';
+  }
+  run.phase = 'rolling back';
   runbook.skipPending('skipped: rolling back');
-  runbook.add('restore previous version', 'health gate (previous version)');
-  if (plan.holdDuringDeploy.length > 0) runbook.add('release services (previous version)');
   try {
-    await runbook.step('restore previous version', () => long.restoreRollbackPoint(plan, facts, point), () => `${point.previousVersion ?? 'previous'} by digest`);
-    if (facts.current === 'unhealthy') {
-      // It failed its own health check before the deploy (allowed by the
-      // caller): it is back as it was, but cannot be called healthy.
-      runbook.skip('health gate (previous version)', `not required: it was unhealthy before the deploy (${facts.currentProblems})`);
-      if (plan.holdDuringDeploy.length > 0) await runbook.step('release services (previous version)', () => quick.releaseServices(plan, facts));
-      return 'failed';
-    }
-    await runbook.step('health gate (previous version)', () => long.healthGate(plan, point.images), (h) => h.map((s) => s.service).join(', ') + ' healthy');
-    if (plan.holdDuringDeploy.length > 0) {
-      await runbook.step('release services (previous version)', () => quick.releaseServices(plan, facts));
-    }
-    return 'rolled-back';
+    await undo.run();
+    return run.restoredUngated ? 'failed' : 'rolled-back';
   } catch {
     runbook.skipPending('skipped: rollback failed');
     return 'rollback-failed';
   }
+}
+
+/** The previous version's files and exact images, then its health gate (unless it was unhealthy before, as allowed). */
+async function restore(runbook: Runbook, plan: DeployPlan, facts: HostFacts, point: RollbackPoint, run: RunState): Promise<void> {
+  const long = longActivities(plan);
+  await runbook.step('restore previous version', () => call(long.restoreRollbackPoint, say.restore(point), plan, facts, point), () => `${point.previousVersion ?? 'previous'} by digest`);
+  if (facts.current === 'unhealthy') {
+    runbook.skip('health gate (previous version)', `not required: it was unhealthy before the deploy (${facts.currentProblems})`);
+    run.restoredUngated = true;
+    return;
+  }
+  await runbook.step('health gate (previous version)', () => call(long.healthGate, say.gate(point.images), plan, point.images), report.describeHealth);
+}
+
+async function release(runbook: Runbook, plan: DeployPlan, facts: HostFacts, step: string): Promise<void> {
+  await runbook.step(step, () => call(quick.releaseServices, say.release(plan), plan, facts), () => `started ${plan.holdDuringDeploy.join(', ')}`);
+}
+
+/** Old rollback points and pre-deploy backups go; a failure to prune is shown but does not fail a deploy that succeeded. */
+async function prune(runbook: Runbook, plan: DeployPlan, run: RunState): Promise<void> {
+  const keep = { rollbackPoint: run.point!.savedDir, backup: run.backup?.path };
+  await runbook.step('prune', () => call(quick.pruneHost, say.prune(plan.retention.keep), plan, keep), report.describePrune).catch(() => undefined);
+}
+
+function noticeOf(input: DeployInput, run: RunState, kind: Notice['kind'], extra: Partial<Notice>): Notice {
+  const { workflowId, runId } = workflowInfo();
+  return {
+    kind,
+    environment: input.environment,
+    version: input.version,
+    run: { workflowId, runId },
+    requestedBy: input.requestedBy,
+    durationSeconds: kind === 'started' ? undefined : Math.round((Date.now() - run.startedAt) / 1000),
+    previousVersion: run.point?.previousVersion ?? undefined,
+    ...extra,
+  };
+}
+
+function resultOf(input: DeployInput, run: RunState, runbook: Runbook, failed: Pick<DeployResult, 'error' | 'failedService' | 'failureType'> = {}): DeployResult {
+  // After a failed rollback what runs is unknown: claim nothing.
+  const backToPrevious = (run.outcome === 'rolled-back' || run.restoredUngated) && run.point;
+  const services = backToPrevious ? run.point!.images : run.outcome === 'rollback-failed' ? [] : run.images;
+  return {
+    environment: input.environment,
+    version: input.version,
+    outcome: run.outcome!,
+    services,
+    steps: runbook.snapshot(),
+    previousVersion: run.point?.previousVersion ?? null,
+    backup: run.backup,
+    ...failed,
+    durationSeconds: Math.round((Date.now() - run.startedAt) / 1000),
+  };
 }
 
 /** Waits for every branch to end; then fails with the first failure, if any. */
@@ -223,36 +190,4 @@ async function allOrFirstError(branches: Promise<unknown>[]): Promise<void> {
   const settled = await Promise.allSettled(branches);
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
-}
-
-function describeBackup(b: BackupRecord | null): string {
-  return b ? `${b.path} sha256 ${b.sha256.slice(0, 12)}… ${b.bytes} bytes` : 'no database running yet';
-}
-
-function describeFacts(f: HostFacts): string {
-  const current = f.current === 'unhealthy' ? `, running version UNHEALTHY (allowed): ${f.currentProblems}` : f.current === 'healthy' ? ', running version healthy' : '';
-  return `docker ${f.dockerVersion}, compose ${f.compose} ${f.composeVersion}, ${f.freeDiskMb} MB free${current}`;
-}
-
-function describePoint(point: RollbackPoint): string {
-  if (!point.existed) return 'no stack running yet: first deploy';
-  return `${point.previousVersion ?? 'unknown version'}: ${point.images.map((i) => `${i.service}=${(i.digest ?? i.imageId).split('@').pop()!.slice(0, 19)}`).join(', ')}`;
-}
-
-/** The type of the innermost application failure (the activity's own error type). */
-function failureTypeOf(err: unknown): string | undefined {
-  let type: string | undefined;
-  for (let e = err as { cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e instanceof ApplicationFailure && e.type) type = e.type;
-  }
-  return type;
-}
-
-/** The first unhealthy service and its last log lines, when starting or the health gate failed on one. */
-function unhealthyService(err: unknown): { service: string; logs?: string } | undefined {
-  const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !['HealthGateFailed', 'StartFailed'].includes(cause.type ?? '')) return undefined;
-  const details = cause.details?.[0] as { unhealthy?: { service: string }[]; logs?: Record<string, string> } | undefined;
-  const service = details?.unhealthy?.[0]?.service;
-  return service ? { service, logs: details?.logs?.[service] } : undefined;
 }

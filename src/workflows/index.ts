@@ -1,2 +1,3 @@
 // Every workflow the worker registers.
 export { deploy } from './deploy.ts';
+export { notifier } from './notifier.ts';

@@ -1,6 +1,7 @@
 // A runbook's steps with their state and times, answerable by query while
 // the workflow runs and after it ends. Workflow-safe: no I/O, and Date.now()
 // here is Temporal's deterministic workflow clock.
+import { messageOf } from './failures.ts';
 import type { StepProgress } from './types.ts';
 
 export class Runbook {
@@ -30,6 +31,15 @@ export class Runbook {
     }
   }
 
+  /** Runs the step when `needed`, else marks it skipped saying why not. */
+  async stepIf<T>(needed: unknown, name: string, whyNot: string, work: () => Promise<T>, describe?: (result: T) => string): Promise<T | undefined> {
+    if (!needed) {
+      this.skip(name, whyNot);
+      return undefined;
+    }
+    return this.step(name, work, describe);
+  }
+
   skip(name: string, why: string): void {
     const step = this.find(name);
     step.state = 'skipped';
@@ -55,13 +65,4 @@ export class Runbook {
     if (!step) throw new Error(`runbook has no step "${name}"`);
     return step;
   }
-}
-
-/** The innermost message of a Temporal failure chain (activity failures wrap the real cause). */
-export function messageOf(err: unknown): string {
-  let message = '';
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.message) message = e.message;
-  }
-  return message || String(err);
 }

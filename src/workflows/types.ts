@@ -32,8 +32,10 @@ export interface HostTarget {
   hostKey?: string;
 }
 
+/** Where the worker reads a secret: its name and source, never its value. */
 export type SecretRef = ({ env: string } | { file: string }) & { encode?: 'uri' };
 
+/** How one compose service is health-checked. */
 export interface ServiceCheck {
   container: string;
   http?: string;
@@ -64,6 +66,14 @@ export interface DeployPlan {
   holdDuringDeploy: string[];
   health: { timeoutSeconds: number; intervalSeconds: number; tailscale: boolean };
   minFreeDiskMb: number;
+  /** How many rollback points and pre-deploy backups a successful deploy leaves on the host. */
+  retention: { keep: number };
+}
+
+/** What a prune must leave whatever its age: this deploy's rollback point and backup. */
+export interface PruneKeep {
+  rollbackPoint: string;
+  backup?: string;
 }
 
 export type ComposeFlavor = 'v2' | 'v1';
@@ -88,6 +98,12 @@ export interface ServiceImage {
   imageId: string;
 }
 
+/** Retention on hosts: how many rollback points and pre-deploy backups a successful deploy keeps. */
+export interface PruneResult {
+  removed: string[];
+  kept: number;
+}
+
 export interface ServiceHealth {
   service: string;
   container: string;
@@ -95,7 +111,7 @@ export interface ServiceHealth {
   detail: string;
 }
 
-export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
+type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export interface StepProgress {
   name: string;
@@ -106,6 +122,24 @@ export interface StepProgress {
 }
 
 export type DeployOutcome = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'failed';
+
+/** What a notice announces: a run starting, or how it ended. */
+export type NoticeKind = 'started' | DeployOutcome;
+
+/** A notice for people (Discord): plain facts about one run, never a secret. */
+export interface Notice {
+  kind: NoticeKind;
+  environment: string;
+  version: string;
+  /** The run the notice is about, for the link to it in the Web UI. */
+  run: { workflowId: string; runId: string };
+  durationSeconds?: number;
+  requestedBy?: string;
+  reason?: string;
+  failedService?: string;
+  logTail?: string;
+  previousVersion?: string;
+}
 
 export interface DeployProgress {
   environment: string;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { envLine } from '../../src/activities/secrets.ts';
 import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.ts';
 import { configSchema } from '../../src/config/schema.ts';
+import { minimalEnvironment } from '../support/fixtures.ts';
 import { REPO_ROOT } from '../support/paths.ts';
 import { schemaMap, valuesAt } from '../support/schema-fields.ts';
 
@@ -16,18 +17,7 @@ writeFileSync(join(dir, 'extra.txt'), 'x\n');
 const file = join(dir, 'smokestack.yml');
 
 /** The fewest fields a valid file needs. */
-const minimal = () => ({
-  environments: {
-    'dev-cloud': {
-      kind: 'cloud',
-      host: 'dev.example',
-      privateKey: '~/.ssh/id_ed25519',
-      deployDir: '/opt/smart-smoker-dev',
-      composeFile: 'stack.yml',
-      services: { backend: { container: 'backend_cloud', http: 'http://127.0.0.1:3001/api/ready' } },
-    },
-  },
-});
+const minimal = () => ({ environments: { 'dev-cloud': minimalEnvironment() } });
 
 /** A valid file with every field and every object of the schema set, both forms of a secret included. */
 const full = () => ({

@@ -6,11 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
-import type { NoticeInput } from '../../src/activities/notify.ts';
 import { workflowsPath } from '../../src/worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import type {
@@ -19,6 +18,7 @@ import type {
   DeployPlan,
   DeployResult,
   HostFacts,
+  Notice,
   RollbackPoint,
   ServiceImage,
   StepProgress,
@@ -55,6 +55,7 @@ function planFixture(overrides: Partial<DeployPlan> = {}): DeployPlan {
     holdDuringDeploy: [],
     health: { timeoutSeconds: 60, intervalSeconds: 2, tailscale: false },
     minFreeDiskMb: 500,
+    retention: { keep: 5 },
     ...overrides,
   };
 }
@@ -104,10 +105,11 @@ interface Call {
 interface Fakes {
   activities: Activities;
   calls: Call[];
-  /** Calls in order, notifications left out (they run beside the steps, so their place is not fixed). */
+  /** Calls in order, notifications left out (a notifier workflow beside the run delivers them). */
   names(): Name[];
   callsOf(name: Name): Call[];
-  notices(): NoticeInput[];
+  /** Every delivery attempt of a notice, in order. */
+  notices(): Notice[];
 }
 
 /** Every activity, in memory: the defaults deploy successfully; `overrides` change one behaviour. */
@@ -128,6 +130,7 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
       expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' })),
     releaseServices: async () => undefined,
     restoreRollbackPoint: async () => undefined,
+    pruneHost: async () => ({ removed: [], kept: 5 }),
   };
   const behaviour: Record<string, (...args: unknown[]) => Promise<unknown>> = { ...defaults, ...options.overrides } as never;
   const calls: Call[] = [];
@@ -145,7 +148,7 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
     calls,
     names: () => calls.filter((c) => c.name !== 'notify').map((c) => c.name),
     callsOf: (name) => calls.filter((c) => c.name === name),
-    notices: () => calls.filter((c) => c.name === 'notify').map((c) => c.args[0] as NoticeInput),
+    notices: () => calls.filter((c) => c.name === 'notify').map((c) => c.args[0] as Notice),
   };
 }
 
@@ -177,7 +180,11 @@ afterAll(async () => {
   await nativeConnection?.close();
 });
 
-/** Runs `body` with a worker (its own task queue) serving the real workflow and the fakes. */
+/**
+ * Runs `body` with a worker (its own task queue) serving the real workflow
+ * and the fakes; then keeps the worker until each run's notifier has
+ * delivered its notices (they outlive the run).
+ */
 async function withWorker<T>(
   fakes: Fakes,
   body: (start: (input?: DeployInput) => Promise<WorkflowHandle>) => Promise<T>,
@@ -192,9 +199,33 @@ async function withWorker<T>(
     activities: fakes.activities,
     ...workerOptions,
   });
-  const start = (input: DeployInput = INPUT) =>
-    client.workflow.start('deploy', { taskQueue, workflowId: `deploy-test-${randomUUID()}`, args: [input] });
-  return worker.runUntil(body(start));
+  const started: WorkflowHandleWithFirstExecutionRunId[] = [];
+  const start = async (input: DeployInput = INPUT) => {
+    const handle = await client.workflow.start('deploy', { taskQueue, workflowId: `deploy-test-${randomUUID()}`, args: [input] });
+    started.push(handle);
+    return handle;
+  };
+  return worker.runUntil(async () => {
+    const result = await body(start);
+    for (const run of started) await notifierOf(run);
+    return result;
+  });
+}
+
+/** Waits for a run's notifier to end, if the run had one (a refused request has none). */
+async function notifierOf(run: WorkflowHandleWithFirstExecutionRunId): Promise<void> {
+  const notifier = client.workflow.getHandle(`${run.workflowId}-notices-${run.firstExecutionRunId}`);
+  for (let i = 0; i < 100; i++) {
+    try {
+      await notifier.result();
+      return;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      // A run starts its notifier before it ends: once ended without one, it never had one.
+      if ((await run.describe()).status.name !== 'RUNNING') return;
+      await sleep(100);
+    }
+  }
 }
 
 /** The workflow's failure: an ApplicationFailure carrying the DeployResult. */
@@ -226,7 +257,10 @@ async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
 
 // ---------------------------------------------------------------- tests
 
-describe('deploy workflow (fake activities)', () => {
+const healthy = (expected: ServiceImage[]) => expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' }));
+const SUCCESS_STEPS = ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate', 'pruneHost'];
+
+describe('deploy workflow (fake activities): how it succeeds', () => {
   it(
     'happy path without database or held services: those three steps are skipped, the rest succeed',
     async () => {
@@ -254,6 +288,7 @@ describe('deploy workflow (fake activities)', () => {
         'start stack': 'succeeded',
         'health gate': 'succeeded',
         'release services': 'skipped',
+        prune: 'succeeded',
       });
       const detail = Object.fromEntries(result.steps.map((s) => [s.name, s.detail]));
       expect(detail['database backup']).toBe('no database in this stack');
@@ -261,29 +296,22 @@ describe('deploy workflow (fake activities)', () => {
       expect(detail['release services']).toBe('none held');
       expect(detail['health gate']).toBe('backend, frontend healthy');
       expect(detail.plan).toBe('deploy@10.0.0.5:/opt/smart-smoker');
+      expect(detail.prune).toBe('nothing beyond the newest 5');
       for (const s of result.steps.filter((x) => x.state === 'succeeded')) {
         expect(s.startedAt, s.name).toBeTypeOf('number');
         expect(s.endedAt!, s.name).toBeGreaterThanOrEqual(s.startedAt!);
       }
 
-      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate']);
+      expect(fakes.names()).toEqual(SUCCESS_STEPS);
       expect(fakes.callsOf('planDeploy')[0]!.args).toEqual([INPUT]);
       expect(fakes.callsOf('startStack')[0]!.args).toEqual([planFixture(), FACTS, NEW_IMAGES]);
       expect(fakes.callsOf('healthGate')[0]!.args).toEqual([planFixture(), NEW_IMAGES]);
+      // Retention keeps this deploy's own rollback point whatever its age.
+      expect(fakes.callsOf('pruneHost')[0]!.args).toEqual([planFixture(), { rollbackPoint: POINT.savedDir }]);
       expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
       expect(fakes.notices()[1]).toMatchObject({ environment: 'dev-cloud', version: 'v2', requestedBy: 'ci', previousVersion: 'v1' });
-
-      expect(history).toEqual([
-        'planDeploy',
-        'notify',
-        'preflight',
-        'captureRollbackPoint',
-        'uploadStack',
-        'pullImages',
-        'startStack',
-        'healthGate',
-        'notify',
-      ]);
+      // The deploy's own history holds its steps only: notices are the notifier's.
+      expect(history).toEqual(SUCCESS_STEPS);
     },
     TIMEOUT,
   );
@@ -310,6 +338,7 @@ describe('deploy workflow (fake activities)', () => {
         'start stack',
         'health gate',
         'release services',
+        'prune',
       ]);
       // The backup runs beside the rollback point, hold, upload and pull: its
       // place among them is not fixed, only that it is after preflight and
@@ -325,6 +354,7 @@ describe('deploy workflow (fake activities)', () => {
         'startStack',
         'healthGate',
         'releaseServices',
+        'pruneHost',
       ]);
       expect(names.indexOf('backupDatabase')).toBeGreaterThan(names.indexOf('preflight'));
       expect(names.indexOf('backupDatabase')).toBeLessThan(names.indexOf('startStack'));
@@ -333,237 +363,29 @@ describe('deploy workflow (fake activities)', () => {
       expect(fakes.callsOf('releaseServices')[0]!.args).toEqual([plan, FACTS]);
       // A deploy of exact images (a rollback by digest) hands them to the pull.
       expect(fakes.callsOf('pullImages')[0]!.args).toEqual([plan, FACTS, exact]);
+      // The newest backup is never pruned: it is this deploy's.
+      expect(fakes.callsOf('pruneHost')[0]!.args).toEqual([plan, { rollbackPoint: POINT.savedDir, backup: BACKUP.path }]);
       expect(Object.fromEntries(result.steps.map((s) => [s.name, s.detail]))['hold services']).toBe('stopped watchtower');
     },
     TIMEOUT,
   );
 
   it(
-    'health gate fails after a rollback point: the previous version is restored and health-gated, ending rolled back',
+    'a failed prune is shown, and the deploy still succeeds',
     async () => {
       const fakes = makeFakes({
         overrides: {
-          healthGate: async (_plan, expected) => {
-            if (expected[0]?.digest === NEW_IMAGES[0]!.digest) throw healthGateFailure();
-            return expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' }));
+          pruneHost: async () => {
+            throw ApplicationFailure.nonRetryable('rm: cannot remove: Read-only file system', 'Test');
           },
         },
       });
-      const { failure, history } = await withWorker(fakes, async (start) => {
-        const handle = await start();
-        return { failure: await failureOf(handle), history: await scheduledActivities(handle) };
-      });
-
-      expect(failure.type).toBe('RolledBack');
-      expect(failure.message).toContain('rolled back to v1');
-      expect(failure.message).toContain('backend unhealthy');
-      const result = failure.result;
-      expect(result.outcome).toBe('rolled-back');
-      expect(result.services).toEqual(POINT.images);
-      expect(result.failedService).toBe('backend');
-      expect(result.error).toContain('backend unhealthy');
-      expect(result.previousVersion).toBe('v1');
-      expect(stateOf(result.steps)).toEqual({
-        plan: 'succeeded',
-        preflight: 'succeeded',
-        'rollback point': 'succeeded',
-        'database backup': 'skipped',
-        'hold services': 'skipped',
-        'upload stack': 'succeeded',
-        'pull images': 'succeeded',
-        'start stack': 'succeeded',
-        'health gate': 'failed',
-        'release services': 'skipped',
-        'restore previous version': 'succeeded',
-        'health gate (previous version)': 'succeeded',
-      });
-
-      expect(fakes.names()).toEqual([
-        'planDeploy',
-        'preflight',
-        'captureRollbackPoint',
-        'uploadStack',
-        'pullImages',
-        'startStack',
-        'healthGate',
-        'restoreRollbackPoint',
-        'healthGate',
-      ]);
-      expect(fakes.callsOf('restoreRollbackPoint')[0]!.args).toEqual([planFixture(), FACTS, POINT]);
-      const gates = fakes.callsOf('healthGate');
-      expect(gates[0]!.args[1]).toEqual(NEW_IMAGES);
-      expect(gates[1]!.args[1]).toEqual(POINT.images);
-
-      const notices = fakes.notices();
-      expect(notices.map((n) => n.kind)).toEqual(['started', 'rolled-back']);
-      expect(notices[1]!.reason).toContain('backend unhealthy');
-      expect(notices[1]!.failedService).toBe('backend');
-      expect(notices[1]!.logTail).toBe('boom');
-      expect(notices[1]!.previousVersion).toBe('v1');
-
-      // The gate failed once, non-retryable: it was not retried, and the history says so.
-      expect(history.filter((n) => n === 'healthGate')).toHaveLength(2);
-      expect(history.slice(-3)).toEqual(['restoreRollbackPoint', 'healthGate', 'notify']);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'with a held service, the rollback also starts it again after the previous version is healthy',
-    async () => {
-      const plan = planFixture({ holdDuringDeploy: ['watchtower'] });
-      let gates = 0;
-      const fakes = makeFakes({
-        plan,
-        overrides: {
-          healthGate: async (_plan, expected) => {
-            if (gates++ === 0) throw healthGateFailure();
-            return expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' }));
-          },
-        },
-      });
-      const failure = await withWorker(fakes, async (start) => failureOf(await start()));
-
-      expect(failure.type).toBe('RolledBack');
-      expect(fakes.names()).toEqual([
-        'planDeploy',
-        'preflight',
-        'captureRollbackPoint',
-        'holdServices',
-        'uploadStack',
-        'pullImages',
-        'startStack',
-        'healthGate',
-        'restoreRollbackPoint',
-        'healthGate',
-        'releaseServices',
-      ]);
-      const states = stateOf(failure.result.steps);
-      expect(states['release services']).toBe('skipped');
-      expect(states['release services (previous version)']).toBe('succeeded');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'restore fails: the deploy ends rollback-failed, loudly',
-    async () => {
-      const fakes = makeFakes({
-        overrides: {
-          healthGate: async () => {
-            throw healthGateFailure();
-          },
-          restoreRollbackPoint: async () => {
-            throw ApplicationFailure.nonRetryable('compose up of the previous version failed: no space left on device', 'RestoreFailed');
-          },
-        },
-      });
-      const failure = await withWorker(fakes, async (start) => failureOf(await start()));
-
-      expect(failure.type).toBe('RollbackFailed');
-      expect(failure.message).toContain('ROLLBACK FAILED');
-      expect(failure.result.outcome).toBe('rollback-failed');
-      expect(failure.result.failedService).toBe('backend');
-      const states = stateOf(failure.result.steps);
-      expect(states['health gate']).toBe('failed');
-      expect(states['restore previous version']).toBe('failed');
-      expect(failure.result.steps.find((s) => s.name === 'restore previous version')!.detail).toContain('no space left on device');
-
-      expect(fakes.names()).toEqual([
-        'planDeploy',
-        'preflight',
-        'captureRollbackPoint',
-        'uploadStack',
-        'pullImages',
-        'startStack',
-        'healthGate',
-        'restoreRollbackPoint',
-      ]);
-      // RestoreFailed is not worth retrying.
-      expect(fakes.callsOf('restoreRollbackPoint')).toHaveLength(1);
-      const notices = fakes.notices();
-      expect(notices.map((n) => n.kind)).toEqual(['started', 'rollback-failed']);
-      expect(notices[1]!.reason).toContain('backend unhealthy');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'first deploy (nothing to roll back to) and the start fails: failed, no restore attempted',
-    async () => {
-      const fakes = makeFakes({
-        point: FIRST_DEPLOY,
-        overrides: {
-          startStack: async () => {
-            throw ApplicationFailure.nonRetryable('compose up failed: port 3001 already allocated', 'StartFailed');
-          },
-        },
-      });
-      const failure = await withWorker(fakes, async (start) => failureOf(await start()));
-
-      expect(failure.type).toBe('DeployFailed');
-      expect(failure.message).toContain('port 3001 already allocated');
-      expect(failure.result.outcome).toBe('failed');
-      expect(failure.result.error).toContain('port 3001 already allocated');
-      expect(failure.result.previousVersion).toBeNull();
-      expect(failure.result.failedService).toBeUndefined();
-      const states = stateOf(failure.result.steps);
-      expect(states['start stack']).toBe('failed');
-      expect(states['health gate']).toBe('skipped');
-      expect(failure.result.steps.find((s) => s.name === 'health gate')!.detail).toBe('nothing to roll back to: first deploy');
-      expect(failure.result.steps.map((s) => s.name)).not.toContain('restore previous version');
-
-      expect(fakes.callsOf('restoreRollbackPoint')).toHaveLength(0);
-      expect(fakes.callsOf('startStack')).toHaveLength(1);
-      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack']);
-      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'failed']);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'plan refuses the input (non-retryable): failed, nothing else runs, no retry',
-    async () => {
-      const fakes = makeFakes({
-        overrides: {
-          planDeploy: async () => {
-            throw ApplicationFailure.nonRetryable('version "v1;touch /pwned" is not an image tag', 'InvalidInput');
-          },
-        },
-      });
-      const { failure, history } = await withWorker(fakes, async (start) => {
-        const handle = await start({ ...INPUT, version: 'v1;touch /pwned' });
-        return { failure: await failureOf(handle), history: await scheduledActivities(handle) };
-      });
-
-      expect(failure.type).toBe('DeployFailed');
-      expect(failure.message).toContain('is not an image tag');
-      expect(failure.result.outcome).toBe('failed');
-      expect(failure.result.services).toEqual([]);
-      const states = stateOf(failure.result.steps);
-      expect(states.plan).toBe('failed');
-      expect(Object.entries(states).filter(([name]) => name !== 'plan').every(([, state]) => state === 'skipped')).toBe(true);
-
-      expect(fakes.names()).toEqual(['planDeploy']);
-      expect(fakes.callsOf('planDeploy')).toHaveLength(1);
-      expect(history).toEqual(['planDeploy']);
-    },
-    TIMEOUT,
-  );
-
-  // A refused request touched nothing: Discord hears nothing of it.
-  it(
-    'plan refuses the input: no notification at all',
-    async () => {
-      const fakes = makeFakes({
-        overrides: {
-          planDeploy: async () => {
-            throw ApplicationFailure.nonRetryable('version "v1;touch /pwned" is not an image tag', 'InvalidInput');
-          },
-        },
-      });
-      await withWorker(fakes, async (start) => failureOf(await start({ ...INPUT, version: 'v1;touch /pwned' })));
-      expect(fakes.notices()).toEqual([]);
+      const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
+      expect(result.outcome).toBe('succeeded');
+      const prune = result.steps.find((s) => s.name === 'prune')!;
+      expect(prune.state).toBe('failed');
+      expect(prune.detail).toContain('Read-only file system');
+      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
     },
     TIMEOUT,
   );
@@ -603,6 +425,7 @@ describe('deploy workflow (fake activities)', () => {
         'pullImages',
         'startStack',
         'healthGate',
+        'pruneHost',
       ]);
       expect(Math.max(...attempts)).toBe(3);
       expect(stateOf(result.steps)['upload stack']).toBe('succeeded');
@@ -611,20 +434,313 @@ describe('deploy workflow (fake activities)', () => {
   );
 
   it(
-    'notify always throws: the deploy still succeeds, and each notice is tried once',
+    'Discord fails twice per notice: the deploy does not wait for it, and every notice arrives, in order',
     async () => {
       const fakes = makeFakes({
         overrides: {
           notify: async () => {
-            throw new Error('discord is down');
+            if (Context.current().info.attempt <= 2) throw ApplicationFailure.retryable('discord is down', 'NoticeNotSent');
+          },
+        },
+      });
+      const { result, history } = await withWorker(fakes, async (start) => {
+        const handle = await start();
+        return { result: (await handle.result()) as DeployResult, history: await scheduledActivities(handle) };
+      });
+
+      expect(result.outcome).toBe('succeeded');
+      expect(history).toEqual(SUCCESS_STEPS);
+      // Each tried three times (after 1 s, then 2 s), the second only after the first arrived.
+      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'started', 'started', 'succeeded', 'succeeded', 'succeeded']);
+      // Each notice links to the deploy, not to the notifier that delivered it.
+      expect(new Set(fakes.notices().map((n) => n.run.workflowId)).size).toBe(1);
+      expect(fakes.notices()[0]!.run.workflowId).toMatch(/^deploy-test-/);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the progress query shows the running step while it runs, and the finished runbook after',
+    async () => {
+      const gateCalled = deferred();
+      const release = deferred();
+      const fakes = makeFakes({
+        overrides: {
+          healthGate: async (_plan, expected) => {
+            gateCalled.resolve();
+            await release.promise;
+            return healthy(expected);
+          },
+        },
+      });
+      const { during, after } = await withWorker(fakes, async (start) => {
+        const handle = await start();
+        await gateCalled.promise;
+        const during = await handle.query(progressQuery);
+        release.resolve();
+        await handle.result();
+        const after = await handle.query(progressQuery);
+        return { during, after };
+      });
+
+      expect(during).toMatchObject({ environment: 'dev-cloud', version: 'v2', previousVersion: 'v1', phase: 'deploying' });
+      expect(during.outcome).toBeUndefined();
+      const gate = during.steps.find((s) => s.name === 'health gate')!;
+      expect(gate.state).toBe('running');
+      expect(gate.startedAt).toBeTypeOf('number');
+      expect(gate.endedAt).toBeUndefined();
+      expect(stateOf(during.steps)).toEqual({
+        plan: 'succeeded',
+        preflight: 'succeeded',
+        'rollback point': 'succeeded',
+        'database backup': 'skipped',
+        'hold services': 'skipped',
+        'upload stack': 'succeeded',
+        'pull images': 'succeeded',
+        'start stack': 'succeeded',
+        'health gate': 'running',
+        'release services': 'pending',
+        prune: 'pending',
+      });
+
+      expect(after.phase).toBe('done');
+      expect(after.outcome).toBe('succeeded');
+      const ended = after.steps.find((s) => s.name === 'health gate')!;
+      expect(ended.state).toBe('succeeded');
+      expect(ended.startedAt).toBe(gate.startedAt);
+      expect(ended.endedAt!).toBeGreaterThanOrEqual(gate.startedAt!);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the database backup runs beside the rollback point, upload and pull, not before them',
+    async () => {
+      const plan = planFixture({ database: { container: 'mongo' } });
+      const pulling = deferred();
+      const fakes = makeFakes({
+        plan,
+        overrides: {
+          // Finishes only once the pull has begun: a backup that runs alone fails the deploy.
+          backupDatabase: async () => {
+            const beside = await Promise.race([pulling.promise.then(() => true), sleep(5000).then(() => false)]);
+            if (!beside) throw ApplicationFailure.nonRetryable('the backup ran alone: the pull never started beside it', 'Test');
+            return BACKUP;
+          },
+          pullImages: async () => {
+            pulling.resolve();
+            return NEW_IMAGES;
           },
         },
       });
       const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
-
       expect(result.outcome).toBe('succeeded');
-      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
-      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate']);
+      expect(result.backup).toEqual(BACKUP);
+      // Both ended before the stack was started.
+      const ended = (name: string) => result.steps.find((s) => s.name === name)!.endedAt!;
+      const started = result.steps.find((s) => s.name === 'start stack')!.startedAt!;
+      expect(ended('database backup')).toBeLessThanOrEqual(started);
+      expect(ended('pull images')).toBeLessThanOrEqual(started);
+    },
+    TIMEOUT,
+  );
+});
+
+// ---------------------------------------------------------------- endings
+
+interface Ending {
+  name: string;
+  plan?: DeployPlan;
+  point?: RollbackPoint;
+  input?: DeployInput;
+  overrides: () => Partial<Activities>;
+  type: 'RolledBack' | 'RollbackFailed' | 'DeployFailed';
+  outcome: DeployResult['outcome'];
+  /** Activities in the order they ran, notices left out. */
+  ran: Name[];
+  /** Notices, in order: none for a request refused at planning (it touched nothing). */
+  notices: string[];
+  /** States of the steps that tell this ending apart. */
+  states: Record<string, string>;
+  message: string;
+  also?: (failure: { message: string; result: DeployResult }, fakes: Fakes) => void;
+}
+
+const ROLLBACK = ['restoreRollbackPoint', 'healthGate'] as const;
+const UP_TO_GATE: Name[] = ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate'];
+const newVersionFailsGate = (): Partial<Activities> => ({
+  healthGate: async (_plan, expected) => {
+    if (expected[0]?.digest === NEW_IMAGES[0]!.digest) throw healthGateFailure();
+    return healthy(expected);
+  },
+});
+
+const ENDINGS: Ending[] = [
+  {
+    name: 'health gate fails after a rollback point: the previous version is restored and health-gated, ending rolled back',
+    overrides: newVersionFailsGate,
+    type: 'RolledBack',
+    outcome: 'rolled-back',
+    ran: [...UP_TO_GATE, ...ROLLBACK],
+    notices: ['started', 'rolled-back'],
+    states: { 'health gate': 'failed', 'release services': 'skipped', prune: 'skipped', 'restore previous version': 'succeeded', 'health gate (previous version)': 'succeeded' },
+    message: 'rolled back to v1: backend unhealthy',
+    also: ({ result }, fakes) => {
+      expect(result.services).toEqual(POINT.images);
+      expect(result.failedService).toBe('backend');
+      expect(result.error).toContain('backend unhealthy');
+      expect(result.previousVersion).toBe('v1');
+      expect(fakes.callsOf('restoreRollbackPoint')[0]!.args).toEqual([planFixture(), FACTS, POINT]);
+      const gates = fakes.callsOf('healthGate');
+      expect(gates[0]!.args[1]).toEqual(NEW_IMAGES);
+      expect(gates[1]!.args[1]).toEqual(POINT.images);
+      const notice = fakes.notices()[1]!;
+      expect(notice).toMatchObject({ failedService: 'backend', logTail: 'boom', previousVersion: 'v1' });
+      expect(notice.reason).toContain('backend unhealthy');
+    },
+  },
+  {
+    name: 'with a held service, the rollback also starts it again after the previous version is healthy',
+    plan: planFixture({ holdDuringDeploy: ['watchtower'] }),
+    overrides: newVersionFailsGate,
+    type: 'RolledBack',
+    outcome: 'rolled-back',
+    ran: ['planDeploy', 'preflight', 'captureRollbackPoint', 'holdServices', 'uploadStack', 'pullImages', 'startStack', 'healthGate', ...ROLLBACK, 'releaseServices'],
+    notices: ['started', 'rolled-back'],
+    states: { 'release services': 'skipped', 'restore previous version': 'succeeded', 'release services (previous version)': 'succeeded' },
+    message: 'rolled back to v1',
+    also: ({ result }) => {
+      // Compensation runs newest first, and the runbook shows it in that order.
+      expect(result.steps.slice(-3).map((s) => s.name)).toEqual(['restore previous version', 'health gate (previous version)', 'release services (previous version)']);
+    },
+  },
+  {
+    name: 'restore fails: the deploy ends rollback-failed, loudly, and the restore is not retried',
+    overrides: () => ({
+      healthGate: async () => {
+        throw healthGateFailure();
+      },
+      restoreRollbackPoint: async () => {
+        throw ApplicationFailure.nonRetryable('compose up of the previous version failed: no space left on device', 'RestoreFailed');
+      },
+    }),
+    type: 'RollbackFailed',
+    outcome: 'rollback-failed',
+    ran: [...UP_TO_GATE, 'restoreRollbackPoint'],
+    notices: ['started', 'rollback-failed'],
+    states: { 'health gate': 'failed', 'restore previous version': 'failed', 'health gate (previous version)': 'skipped' },
+    message: 'ROLLBACK FAILED: backend unhealthy',
+    also: ({ result }, fakes) => {
+      expect(result.failedService).toBe('backend');
+      expect(result.services).toEqual([]);
+      expect(result.steps.find((s) => s.name === 'restore previous version')!.detail).toContain('no space left on device');
+      expect(fakes.notices()[1]!.reason).toContain('backend unhealthy');
+    },
+  },
+  {
+    name: 'first deploy (nothing to roll back to) and the start fails: failed, no restore attempted',
+    point: FIRST_DEPLOY,
+    overrides: () => ({
+      startStack: async () => {
+        throw ApplicationFailure.nonRetryable('compose up failed: port 3001 already allocated', 'StartFailed');
+      },
+    }),
+    type: 'DeployFailed',
+    outcome: 'failed',
+    ran: ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack'],
+    notices: ['started', 'failed'],
+    states: { 'start stack': 'failed', 'health gate': 'skipped' },
+    message: 'port 3001 already allocated',
+    also: ({ result }) => {
+      expect(result.error).toContain('port 3001 already allocated');
+      expect(result.previousVersion).toBeNull();
+      expect(result.failedService).toBeUndefined();
+      expect(result.steps.find((s) => s.name === 'health gate')!.detail).toBe('nothing to roll back to: first deploy');
+      expect(result.steps.map((s) => s.name)).not.toContain('restore previous version');
+    },
+  },
+  {
+    name: 'plan refuses the input (non-retryable): failed, nothing else runs, no retry, and Discord hears nothing',
+    input: { ...INPUT, version: 'v1;touch /pwned' },
+    overrides: () => ({
+      planDeploy: async () => {
+        throw ApplicationFailure.nonRetryable('version "v1;touch /pwned" is not an image tag', 'InvalidInput');
+      },
+    }),
+    type: 'DeployFailed',
+    outcome: 'failed',
+    ran: ['planDeploy'],
+    notices: [],
+    states: { plan: 'failed', preflight: 'skipped', prune: 'skipped' },
+    message: 'is not an image tag',
+    also: ({ result }) => {
+      expect(result.services).toEqual([]);
+      expect(result.steps.filter((s) => s.name !== 'plan').every((s) => s.state === 'skipped')).toBe(true);
+    },
+  },
+  {
+    name: 'the running version fails its own health check: refused at preflight, nothing on the host changed',
+    overrides: () => ({
+      preflight: async () => {
+        throw ApplicationFailure.nonRetryable(
+          'the running version fails its own health check: backend (GET http://localhost:3001/api/health -> 404): fix the configuration, or pass --allow-unhealthy-current',
+          'CurrentVersionUnhealthy',
+        );
+      },
+    }),
+    type: 'DeployFailed',
+    outcome: 'failed',
+    ran: ['planDeploy', 'preflight'],
+    notices: ['started', 'failed'],
+    states: { preflight: 'failed', 'rollback point': 'skipped' },
+    message: 'backend (GET http://localhost:3001/api/health -> 404)',
+    also: ({ result }, fakes) => {
+      expect(result.failureType).toBe('CurrentVersionUnhealthy');
+      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({});
+    },
+  },
+  {
+    name: 'allowed to replace an unhealthy version: a failed deploy restores it by digest, does not gate it, and ends failed',
+    input: { ...INPUT, allowUnhealthyCurrent: true },
+    overrides: () => ({
+      preflight: async () => ({ ...FACTS, current: 'unhealthy', currentProblems: 'backend (GET /api/health -> 404)' }),
+      healthGate: async () => {
+        throw healthGateFailure();
+      },
+    }),
+    type: 'DeployFailed',
+    outcome: 'failed',
+    ran: [...UP_TO_GATE, 'restoreRollbackPoint'],
+    notices: ['started', 'failed'],
+    states: { 'restore previous version': 'succeeded', 'health gate (previous version)': 'skipped' },
+    message: 'v1 was restored by digest, unhealthy as before',
+    also: ({ result }, fakes) => {
+      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({ allowUnhealthyCurrent: true });
+      expect(result.services).toEqual(OLD_IMAGES);
+      expect(result.steps.find((s) => s.name === 'health gate (previous version)')!.detail).toContain('it was unhealthy before the deploy');
+    },
+  },
+];
+
+describe('deploy workflow (fake activities): how it ends when a step fails', () => {
+  it.each(ENDINGS)(
+    '$name',
+    async (ending) => {
+      const fakes = makeFakes({ plan: ending.plan, point: ending.point, overrides: ending.overrides() });
+      const { failure, history } = await withWorker(fakes, async (start) => {
+        const handle = await start(ending.input);
+        return { failure: await failureOf(handle), history: await scheduledActivities(handle) };
+      });
+
+      expect(failure.type).toBe(ending.type);
+      expect(failure.message).toContain(ending.message);
+      expect(failure.result.outcome).toBe(ending.outcome);
+      expect(fakes.names()).toEqual(ending.ran);
+      // Nothing that failed for good was tried twice: the history schedules each step once.
+      expect(history).toEqual(ending.ran);
+      expect(fakes.notices().map((n) => n.kind)).toEqual(ending.notices);
+      expect(stateOf(failure.result.steps)).toMatchObject(ending.states);
+      ending.also?.(failure, fakes);
     },
     TIMEOUT,
   );
@@ -682,153 +798,11 @@ describe('deploy workflow (fake activities)', () => {
       expect(states['restore previous version']).toBe('succeeded');
       expect(states['health gate (previous version)']).toBe('succeeded');
 
-      expect(fakes.names()).toEqual([
-        'planDeploy',
-        'preflight',
-        'captureRollbackPoint',
-        'uploadStack',
-        'pullImages',
-        'startStack',
-        'restoreRollbackPoint',
-        'healthGate',
-      ]);
+      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', ...ROLLBACK]);
       expect(fakes.callsOf('healthGate')[0]!.args[1]).toEqual(POINT.images);
       const notices = fakes.notices();
       expect(notices.map((n) => n.kind)).toEqual(['started', 'rolled-back']);
       expect(notices[1]!.reason).toContain('cancelled');
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'the progress query shows the running step while it runs, and the finished runbook after',
-    async () => {
-      const gateCalled = deferred();
-      const release = deferred();
-      const fakes = makeFakes({
-        overrides: {
-          healthGate: async (_plan, expected) => {
-            gateCalled.resolve();
-            await release.promise;
-            return expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' }));
-          },
-        },
-      });
-      const { during, after } = await withWorker(fakes, async (start) => {
-        const handle = await start();
-        await gateCalled.promise;
-        const during = await handle.query(progressQuery);
-        release.resolve();
-        await handle.result();
-        const after = await handle.query(progressQuery);
-        return { during, after };
-      });
-
-      expect(during).toMatchObject({ environment: 'dev-cloud', version: 'v2', previousVersion: 'v1', phase: 'deploying' });
-      expect(during.outcome).toBeUndefined();
-      const gate = during.steps.find((s) => s.name === 'health gate')!;
-      expect(gate.state).toBe('running');
-      expect(gate.startedAt).toBeTypeOf('number');
-      expect(gate.endedAt).toBeUndefined();
-      expect(stateOf(during.steps)).toEqual({
-        plan: 'succeeded',
-        preflight: 'succeeded',
-        'rollback point': 'succeeded',
-        'database backup': 'skipped',
-        'hold services': 'skipped',
-        'upload stack': 'succeeded',
-        'pull images': 'succeeded',
-        'start stack': 'succeeded',
-        'health gate': 'running',
-        'release services': 'pending',
-      });
-
-      expect(after.phase).toBe('done');
-      expect(after.outcome).toBe('succeeded');
-      const ended = after.steps.find((s) => s.name === 'health gate')!;
-      expect(ended.state).toBe('succeeded');
-      expect(ended.startedAt).toBe(gate.startedAt);
-      expect(ended.endedAt!).toBeGreaterThanOrEqual(gate.startedAt!);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'the database backup runs beside the rollback point, upload and pull, not before them',
-    async () => {
-      const plan = planFixture({ database: { container: 'mongo' } });
-      const pulling = deferred();
-      const fakes = makeFakes({
-        plan,
-        overrides: {
-          // Finishes only once the pull has begun: a backup that runs alone fails the deploy.
-          backupDatabase: async () => {
-            const beside = await Promise.race([pulling.promise.then(() => true), sleep(5000).then(() => false)]);
-            if (!beside) throw ApplicationFailure.nonRetryable('the backup ran alone: the pull never started beside it', 'Test');
-            return BACKUP;
-          },
-          pullImages: async () => {
-            pulling.resolve();
-            return NEW_IMAGES;
-          },
-        },
-      });
-      const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
-      expect(result.outcome).toBe('succeeded');
-      expect(result.backup).toEqual(BACKUP);
-      // Both ended before the stack was started.
-      const ended = (name: string) => result.steps.find((s) => s.name === name)!.endedAt!;
-      const started = result.steps.find((s) => s.name === 'start stack')!.startedAt!;
-      expect(ended('database backup')).toBeLessThanOrEqual(started);
-      expect(ended('pull images')).toBeLessThanOrEqual(started);
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'the running version fails its own health check: refused at preflight, nothing on the host changed',
-    async () => {
-      const fakes = makeFakes({
-        overrides: {
-          preflight: async () => {
-            throw ApplicationFailure.nonRetryable(
-              'the running version fails its own health check: backend (GET http://localhost:3001/api/health -> 404): fix the configuration, or pass --allow-unhealthy-current',
-              'CurrentVersionUnhealthy',
-            );
-          },
-        },
-      });
-      const { result, message } = await withWorker(fakes, async (start) => failureOf(await start()));
-      expect(result.outcome).toBe('failed');
-      expect(result.failureType).toBe('CurrentVersionUnhealthy');
-      expect(message).toContain('backend (GET http://localhost:3001/api/health -> 404)');
-      expect(fakes.names()).toEqual(['planDeploy', 'preflight']);
-      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({});
-    },
-    TIMEOUT,
-  );
-
-  it(
-    'allowed to replace an unhealthy version: a failed deploy restores it by digest, does not gate it, and ends failed',
-    async () => {
-      const fakes = makeFakes({
-        overrides: {
-          preflight: async () => ({ ...FACTS, current: 'unhealthy', currentProblems: 'backend (GET /api/health -> 404)' }),
-          healthGate: async () => {
-            throw healthGateFailure();
-          },
-        },
-      });
-      const { result, message } = await withWorker(fakes, async (start) => failureOf(await start({ ...INPUT, allowUnhealthyCurrent: true })));
-      expect(fakes.callsOf('preflight')[0]!.args[1]).toEqual({ allowUnhealthyCurrent: true });
-      expect(result.outcome).toBe('failed');
-      expect(message).toContain('v1 was restored by digest, unhealthy as before');
-      expect(fakes.callsOf('restoreRollbackPoint')).toHaveLength(1);
-      expect(fakes.callsOf('healthGate')).toHaveLength(1); // the new version's only
-      expect(result.services).toEqual(OLD_IMAGES);
-      const gate = result.steps.find((s) => s.name === 'health gate (previous version)')!;
-      expect(gate.state).toBe('skipped');
-      expect(gate.detail).toContain('it was unhealthy before the deploy');
     },
     TIMEOUT,
   );

@@ -1,7 +1,7 @@
 // Discord notices: what each embed says, and what sendDiscord puts on the
 // wire (against a local recorder, never the real Discord).
 import { afterEach, describe, expect, it } from 'vitest';
-import { noticeEmbed, sendDiscord, type DeployNotice } from '../../src/notify/discord.ts';
+import { noticeEmbed, sendDiscord, type DeployNotice } from '../../src/activities/notify/discord.ts';
 import { startDiscordRecorder, type DiscordRecorder } from '../support/discord-recorder.ts';
 
 const base: DeployNotice = {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
-import { digestFor, pinnedRef, repositoryOf } from '../../src/activities/images.ts';
+import { digestFor, pinnedRef, repositoryOf } from '../../src/activities/registry/images.ts';
 import { envLine, readSecret } from '../../src/activities/secrets.ts';
-import { pinsFile } from '../../src/activities/stack.ts';
+import { pinsFile } from '../../src/activities/host/stack.ts';
 import type { ServiceImage } from '../../src/workflows/types.ts';
 
 const SHA_A = `sha256:${'a'.repeat(64)}`;

@@ -3,14 +3,13 @@
 // Never a fixed sleep: it returns the moment the stack is healthy.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { containerHasProcess, containerLogs, inspectContainers } from '../commands/docker.ts';
-import { httpStatus, tailscaleStatus } from '../commands/files.ts';
-import type { RemoteHost } from '../ssh/executor.ts';
-import type { DeployPlan, ServiceHealth, ServiceImage } from '../workflows/types.ts';
-import { jsonLines } from './images.ts';
-import { onHost } from './remote.ts';
-import { lastLines } from './stack.ts';
+import { containerHasProcess, containerLogs, inspectContainers } from '../../commands/docker.ts';
+import { httpStatus, tailscaleStatus } from '../../commands/files.ts';
+import type { RemoteHost } from '../../ssh/executor.ts';
+import type { DeployPlan, ServiceHealth, ServiceImage } from '../../workflows/types.ts';
+import { onHost, whileHeartbeating } from '../remote.ts';
+import { jsonLines, lastLines } from '../output.ts';
+import { unhealthyFailure } from '../../workflows/failures.ts';
 
 interface ContainerState {
   Name: string;
@@ -19,15 +18,9 @@ interface ContainerState {
   State: { Status: string; Health?: { Status: string; Log?: { Output: string }[] } };
 }
 
-export interface HealthReport {
+interface HealthReport {
   healthy: boolean;
   services: ServiceHealth[];
-}
-
-export interface HealthGateFailure {
-  unhealthy: ServiceHealth[];
-  /** Last log lines of each unhealthy container, for the operator and the notification. */
-  logs: Record<string, string>;
 }
 
 /** Heartbeat details: the deadline survives a worker crash, so a retried gate does not start over. */
@@ -42,7 +35,8 @@ export async function healthGate(plan: DeployPlan, expected: ServiceImage[]): Pr
   return onHost(plan.host, async (host) => {
     for (;;) {
       ctx.heartbeat({ deadline } satisfies GateHeartbeat);
-      const report = await checkStack(host, plan, expected);
+      // One look may take a while when a probe hangs: keep the attempt alive meanwhile.
+      const report = await whileHeartbeating(checkStack(host, plan, expected), () => ({ deadline }) satisfies GateHeartbeat);
       if (report.healthy) return report.services;
       const verdict = report.services.filter((s) => !s.healthy);
       const givenUp = verdict.some((s) => s.detail.startsWith('unhealthy'));
@@ -50,12 +44,7 @@ export async function healthGate(plan: DeployPlan, expected: ServiceImage[]): Pr
         const logs: Record<string, string> = {};
         for (const s of verdict) logs[s.service] = lastLines((await host.run(containerLogs(s.container, 20))).stdout + '', 20);
         const why = givenUp ? 'Docker reports it unhealthy' : `not healthy within ${plan.health.timeoutSeconds}s`;
-        throw ApplicationFailure.create({
-          type: 'HealthGateFailed',
-          nonRetryable: true,
-          message: `${verdict.map((s) => `${s.service} (${s.detail})`).join(', ')}: ${why}`,
-          details: [{ unhealthy: verdict, logs } satisfies HealthGateFailure],
-        });
+        throw unhealthyFailure('HealthGateFailed', `${verdict.map((s) => `${s.service} (${s.detail})`).join(', ')}: ${why}`, { unhealthy: verdict, logs });
       }
       await sleep(plan.health.intervalSeconds * 1000, undefined, { signal: ctx.cancellationSignal });
     }

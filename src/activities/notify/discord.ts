@@ -1,23 +1,23 @@
 // Deploy notices for a Discord channel: one pure function that turns a notice
 // into an embed, and one sender that posts it through a webhook.
 import { WebhookClient, type APIEmbed, type APIEmbedField } from 'discord.js';
+import type { Notice, NoticeKind } from '../../workflows/types.ts';
 
-export type NoticeKind = 'started' | 'succeeded' | 'rolled-back' | 'rollback-failed' | 'failed';
+/** A notice as Discord shows it: the run as a link to the Web UI. */
+export type DeployNotice = Omit<Notice, 'run'> & { runUrl: string };
 
-export interface DeployNotice {
-  kind: NoticeKind;
-  environment: string;
-  version: string;
-  runUrl: string;
-  durationSeconds?: number;
-  requestedBy?: string;
-  reason?: string;
-  failedService?: string;
-  logTail?: string;
-  previousVersion?: string;
+/** Discord did not take the message; `status` is its HTTP answer, when it gave one. */
+export class DiscordError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'DiscordError';
+  }
 }
 
-export interface DiscordOptions {
+interface DiscordOptions {
   apiBase?: string;
   timeoutMs?: number;
 }
@@ -126,7 +126,7 @@ function parseWebhook(webhookUrl: string): { id: string; token: string } {
 
 // discord.js errors carry the request URL (with the token) as a property, so
 // rethrow a fresh Error with only a redacted message and no cause.
-function redactedError(err: unknown, token: string): Error {
+function redactedError(err: unknown, token: string): DiscordError {
   const e = err as { name?: unknown; message?: unknown; status?: unknown };
   const parts = [
     typeof e?.name === 'string' ? e.name : 'Error',
@@ -134,7 +134,7 @@ function redactedError(err: unknown, token: string): Error {
     typeof e?.message === 'string' && e.message ? e.message : undefined,
   ].filter(Boolean);
   const message = `Discord webhook failed: ${parts.join(': ')}`.split(token).join('***');
-  return new Error(message);
+  return new DiscordError(message, typeof e?.status === 'number' ? e.status : undefined);
 }
 
 export async function sendDiscord(webhookUrl: string, notice: DeployNotice, options: DiscordOptions = {}): Promise<void> {

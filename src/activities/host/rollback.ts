@@ -3,20 +3,23 @@
 // with its own compose and .env files, and must pass the same health gate.
 import { posix } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { composeUp } from '../commands/compose.ts';
-import { inspectContainers, inspectImages, pullImage, stackContainers } from '../commands/docker.ts';
-import { copyInto, listFiles, makeDir, readVersionSetting, writeFile } from '../commands/files.ts';
-import type { RemoteHost } from '../ssh/executor.ts';
-import type { DeployPlan, HostFacts, RollbackPoint, ServiceImage } from '../workflows/types.ts';
-import { digestFor, jsonLines, pinnedRef } from './images.ts';
-import { onHost, whileHeartbeating } from './remote.ts';
-import { composeProject, ENV_FILE, lastLines, PINS_FILE, pinsFile } from './stack.ts';
+import { composeUp } from '../../commands/compose.ts';
+import { inspectContainers, inspectImages, pullImage, stackContainers } from '../../commands/docker.ts';
+import { copyInto, listFiles, makeDir, readVersionSetting, writeFile } from '../../commands/files.ts';
+import type { RemoteHost } from '../../ssh/executor.ts';
+import type { DeployPlan, HostFacts, RollbackPoint, ServiceImage } from '../../workflows/types.ts';
+import { digestFor, pinnedRef } from '../registry/images.ts';
+import { jsonLines, lastLines } from '../output.ts';
+import { onHost, whileHeartbeating } from '../remote.ts';
+import { rollbackPointsDir } from './layout.ts';
+import { composeProject, ENV_FILE, PINS_FILE, pinsFile, pull } from './stack.ts';
+import { failure } from '../../workflows/failures.ts';
+import { composeUpTimeoutSeconds } from '../../workflows/timeouts.ts';
 
 export async function captureRollbackPoint(plan: DeployPlan): Promise<RollbackPoint> {
   const info = Context.current().info;
   const runId = info.workflowExecution?.runId ?? info.activityId;
-  const savedDir = posix.join(plan.deployDir, '.smokestack', 'rollback', runId);
+  const savedDir = posix.join(rollbackPointsDir(plan.deployDir), runId);
   return onHost(plan.host, async (host) => {
     const ids = (await host.check(stackContainers(plan.deployDir))).split('\n').filter(Boolean);
     const images = ids.length > 0 ? await imagesOfContainers(host, ids) : [];
@@ -34,7 +37,7 @@ export async function captureRollbackPoint(plan: DeployPlan): Promise<RollbackPo
 /** Puts the previous files back, pins the previous digests and starts them. The health gate follows. */
 export async function restoreRollbackPoint(plan: DeployPlan, facts: HostFacts, point: RollbackPoint): Promise<void> {
   if (!point.savedFiles.includes(plan.composeFileName)) {
-    throw ApplicationFailure.nonRetryable(`no previous ${plan.composeFileName} was saved: nothing to restore from`, 'RollbackImpossible');
+    throw failure('RollbackImpossible', `no previous ${plan.composeFileName} was saved: nothing to restore from`);
   }
   await onHost(plan.host, async (host) => {
     await host.check(copyInto(plan.deployDir, point.savedFiles.map((f) => posix.join(point.savedDir, f))));
@@ -44,11 +47,11 @@ export async function restoreRollbackPoint(plan: DeployPlan, facts: HostFacts, p
     const services = point.images.map((i) => i.service).filter((s) => !plan.holdDuringDeploy.includes(s));
     const up = await whileHeartbeating(
       host.run(composeUp(composeProject(plan, facts), services, { removeOrphans: true }), {
-        timeoutSeconds: plan.health.timeoutSeconds + 120,
+        timeoutSeconds: composeUpTimeoutSeconds(plan.health.timeoutSeconds),
       }),
     );
     if (up.code !== 0) {
-      throw ApplicationFailure.nonRetryable(`compose up of the previous version failed: ${lastLines(up.stderr || up.stdout, 8)}`, 'RestoreFailed');
+      throw failure('RestoreFailed', `compose up of the previous version failed: ${lastLines(up.stderr || up.stdout, 8)}`);
     }
   });
 }
@@ -58,9 +61,9 @@ async function ensureImage(host: RemoteHost, image: ServiceImage): Promise<void>
   const ref = pinnedRef(image);
   if ((await host.run(inspectImages([ref]))).code === 0) return;
   if (!image.digest) {
-    throw ApplicationFailure.nonRetryable(`image ${image.imageId} of ${image.service} is gone and has no registry digest`, 'RestoreFailed');
+    throw failure('RestoreFailed', `image ${image.imageId} of ${image.service} is gone and has no registry digest`);
   }
-  await whileHeartbeating(host.check(pullImage(image.digest), { timeoutSeconds: 600 }));
+  await pull(host, pullImage(image.digest));
 }
 
 interface ContainerInfo {
@@ -69,7 +72,7 @@ interface ContainerInfo {
 }
 
 /** Each container's compose service, image ID and registry digest. */
-export async function imagesOfContainers(host: RemoteHost, ids: string[]): Promise<ServiceImage[]> {
+async function imagesOfContainers(host: RemoteHost, ids: string[]): Promise<ServiceImage[]> {
   const containers = jsonLines<ContainerInfo>(await host.check(inspectContainers(ids)));
   const imageIds = [...new Set(containers.map((c) => c.Image))];
   const images = jsonLines<{ Id: string; RepoDigests?: string[] }>(await host.check(inspectImages(imageIds)));

@@ -2,17 +2,16 @@
 // the version running now passes its own health check, so a health gate
 // that fails later is the new version's fault, not the configuration's.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ApplicationFailure } from '@temporalio/common';
-import { dockerVersion, stackContainers } from '../commands/docker.ts';
-import { composeV1Version, composeV2Version } from '../commands/compose.ts';
-import { freeDiskKb } from '../commands/files.ts';
-import type { RemoteHost } from '../ssh/executor.ts';
-import type { DeployPlan, HostFacts, PreflightOptions, ServiceHealth } from '../workflows/types.ts';
+import { dockerVersion, stackContainers } from '../../commands/docker.ts';
+import { composeV1Version, composeV2Version } from '../../commands/compose.ts';
+import { freeDiskKb } from '../../commands/files.ts';
+import type { RemoteHost } from '../../ssh/executor.ts';
+import type { DeployPlan, HostFacts, PreflightOptions, ServiceHealth } from '../../workflows/types.ts';
 import { checkStack } from './health.ts';
-import { onHost } from './remote.ts';
+import { onHost } from '../remote.ts';
+import { failure } from '../../workflows/failures.ts';
+import { CURRENT_HEALTH_GRACE_SECONDS } from '../../workflows/timeouts.ts';
 
-/** How long the running version may take to look healthy (it may be mid-restart). */
-const CURRENT_HEALTH_GRACE_SECONDS = 15;
 
 export async function preflight(plan: DeployPlan, options: PreflightOptions = {}): Promise<HostFacts> {
   return onHost(plan.host, async (host) => {
@@ -24,16 +23,13 @@ export async function preflight(plan: DeployPlan, options: PreflightOptions = {}
       host.check(stackContainers(plan.deployDir)),
     ]);
     if (docker.code !== 0) {
-      throw ApplicationFailure.nonRetryable(`Docker does not answer on ${plan.host.host}: ${docker.stderr.trim()}`, 'PreflightFailed');
+      throw failure('PreflightFailed', `Docker does not answer on ${plan.host.host}: ${docker.stderr.trim()}`);
     }
     if (!compose) {
-      throw ApplicationFailure.nonRetryable(`neither \`docker compose\` nor \`docker-compose\` works on ${plan.host.host}`, 'PreflightFailed');
+      throw failure('PreflightFailed', `neither \`docker compose\` nor \`docker-compose\` works on ${plan.host.host}`);
     }
     if (freeDiskMb < plan.minFreeDiskMb) {
-      throw ApplicationFailure.nonRetryable(
-        `only ${freeDiskMb} MB free on ${plan.host.host}, below the ${plan.minFreeDiskMb} MB floor`,
-        'PreflightFailed',
-      );
+      throw failure('PreflightFailed', `only ${freeDiskMb} MB free on ${plan.host.host}, below the ${plan.minFreeDiskMb} MB floor`);
     }
     const facts: HostFacts = { ...compose, dockerVersion: docker.stdout.trim(), freeDiskMb };
     if (stack.trim() === '') return { ...facts, current: 'none' };
@@ -41,10 +37,7 @@ export async function preflight(plan: DeployPlan, options: PreflightOptions = {}
     if (problems.length === 0) return { ...facts, current: 'healthy' };
     const named = problems.map((s) => `${s.service} (${s.detail})`).join(', ');
     if (!options.allowUnhealthyCurrent) {
-      throw ApplicationFailure.nonRetryable(
-        `the running version fails its own health check: ${named}: fix the configuration, or pass --allow-unhealthy-current`,
-        'CurrentVersionUnhealthy',
-      );
+      throw failure('CurrentVersionUnhealthy', `the running version fails its own health check: ${named}: fix the configuration, or pass --allow-unhealthy-current`);
     }
     return { ...facts, current: 'unhealthy', currentProblems: named };
   });
@@ -62,7 +55,7 @@ async function currentProblems(host: RemoteHost, plan: DeployPlan): Promise<Serv
 }
 
 /** Compose v2 where the plugin exists (as in production), else v1. */
-export async function detectCompose(host: RemoteHost): Promise<Pick<HostFacts, 'compose' | 'composeVersion'> | null> {
+async function detectCompose(host: RemoteHost): Promise<Pick<HostFacts, 'compose' | 'composeVersion'> | null> {
   const v2 = await host.run(composeV2Version(), { timeoutSeconds: 30 });
   if (v2.code === 0) return { compose: 'v2', composeVersion: v2.stdout.trim() };
   const v1 = await host.run(composeV1Version(), { timeoutSeconds: 30 });
@@ -77,5 +70,5 @@ async function freeDisk(host: RemoteHost, dir: string): Promise<number> {
     const available = Number(df.stdout.trim().split('\n')[1]?.split(/\s+/)[3]);
     if (df.code === 0 && Number.isFinite(available)) return Math.floor(available / 1024);
   }
-  throw ApplicationFailure.nonRetryable(`cannot read free disk space on the host`, 'PreflightFailed');
+  throw failure('PreflightFailed', `cannot read free disk space on the host`);
 }

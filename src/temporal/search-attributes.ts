@@ -1,6 +1,7 @@
 // Custom search attributes: filter deploys in the Web UI by environment,
-// version and outcome. The server must know them (lab/steps/temporal.sh and
-// `smokestack setup` register them).
+// version and outcome. Written here once: the server must know them, and
+// test/unit/search-attributes.test.ts checks that lab/steps/temporal.sh and
+// docker-compose.temporal.yml register exactly these.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const ENVIRONMENT = defineSearchAttributeKey('SmokestackEnvironment', SearchAttributeType.KEYWORD);

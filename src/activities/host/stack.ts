@@ -4,15 +4,19 @@ import { basename } from 'node:path';
 import { posix } from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { composeConfig, composePull, composeStop, composeUp, type ComposeProject } from '../commands/compose.ts';
-import { containerLogs, inspectImages, pullImage } from '../commands/docker.ts';
-import { listFiles, makeDir, writeFile } from '../commands/files.ts';
-import { RemoteCommandError, type RemoteHost } from '../ssh/executor.ts';
-import type { DeployPlan, HostFacts, ServiceImage } from '../workflows/types.ts';
-import { digestFor, jsonLines } from './images.ts';
-import { sha256 } from './plan.ts';
-import { onHost, whileHeartbeating } from './remote.ts';
-import { envLine, readSecret } from './secrets.ts';
+import { composeConfig, composePull, composeStop, composeUp, type ComposeProject } from '../../commands/compose.ts';
+import { containerLogs, inspectImages, pullImage } from '../../commands/docker.ts';
+import { listFiles, makeDir, writeFile } from '../../commands/files.ts';
+import { RemoteCommandError, type RemoteHost } from '../../ssh/executor.ts';
+import type { DeployPlan, HostFacts, ServiceImage } from '../../workflows/types.ts';
+import { digestFor, isMissingImage } from '../registry/images.ts';
+import { describe, type Command } from '../../commands/command.ts';
+import { composeUpTimeoutSeconds, PULL_TIMEOUT_SECONDS, RELEASE_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
+import { jsonLines, lastLines } from '../output.ts';
+import { sha256 } from '../hash.ts';
+import { onHost, whileHeartbeating } from '../remote.ts';
+import { envLine, readSecret } from '../secrets.ts';
+import { failure, unhealthyFailure } from '../../workflows/failures.ts';
 
 /** Written beside the compose file: every service pinned to the digest pulled for this deploy. */
 export const PINS_FILE = 'smokestack.pins.yml';
@@ -28,7 +32,7 @@ export function composeProject(plan: DeployPlan, facts: HostFacts, pinned = true
 export async function uploadStack(plan: DeployPlan): Promise<void> {
   const compose = readFileSync(plan.composeFile);
   if (sha256(compose) !== plan.composeSha256) {
-    throw ApplicationFailure.nonRetryable(`${plan.composeFile} changed since this deploy was planned`, 'ConfigChanged');
+    throw failure('ConfigChanged', `${plan.composeFile} changed since this deploy was planned`);
   }
   const env = [envLine('VERSION', plan.version)];
   for (const [name, value] of Object.entries(plan.settings)) env.push(envLine(name, value));
@@ -55,12 +59,10 @@ export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: Ser
     const project = composeProject(plan, facts, false);
     let images: ServiceImage[];
     if (exact) {
-      for (const image of exact) {
-        if (image.digest) await whileHeartbeating(host.check(pullImage(image.digest), { timeoutSeconds: 900 }));
-      }
+      await Promise.all(exact.map((image) => (image.digest ? pull(host, pullImage(image.digest)) : undefined)));
       images = await withImageIds(host, exact);
     } else {
-      await whileHeartbeating(host.check(composePull(project), { timeoutSeconds: 900 }));
+      await pull(host, composePull(project));
       images = await resolveImages(host, project);
     }
     await host.check(writeFile(posix.join(plan.deployDir, PINS_FILE), pinsFile(plan, images, composeFileVersion(plan))));
@@ -68,12 +70,21 @@ export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: Ser
   });
 }
 
+/** Runs a pull; an image the registry does not have fails at once (ImageNotFound), anything else may be retried. */
+export async function pull(host: RemoteHost, command: Command): Promise<void> {
+  const result = await whileHeartbeating(host.run(command, { timeoutSeconds: PULL_TIMEOUT_SECONDS }));
+  if (result.code === 0) return;
+  const output = result.stderr || result.stdout;
+  if (isMissingImage(output)) throw failure('ImageNotFound', `the registry has no such image: ${lastLines(output, 3)}`);
+  throw new RemoteCommandError(describe(command), result);
+}
+
 /** `up -d` on the pinned stack, held services excepted. Never `down` first: a failed start leaves the old containers. */
 export async function startStack(plan: DeployPlan, facts: HostFacts, images: ServiceImage[]): Promise<void> {
   const services = plan.holdDuringDeploy.length > 0 ? images.map((i) => i.service).filter((s) => !plan.holdDuringDeploy.includes(s)) : [];
   await onHost(plan.host, async (host) => {
     const up = await whileHeartbeating(
-      host.run(composeUp(composeProject(plan, facts), services), { timeoutSeconds: plan.health.timeoutSeconds + 120 }),
+      host.run(composeUp(composeProject(plan, facts), services), { timeoutSeconds: composeUpTimeoutSeconds(plan.health.timeoutSeconds) }),
     );
     if (up.code !== 0) throw await startFailure(host, plan, up.stderr || up.stdout);
   });
@@ -86,12 +97,7 @@ async function startFailure(host: RemoteHost, plan: DeployPlan, output: string):
   const unhealthy = service ? [{ service, container: container!, healthy: false, detail: 'unhealthy' }] : [];
   const logs: Record<string, string> = {};
   if (service) logs[service] = lastLines((await host.run(containerLogs(container!, 20))).stdout, 20);
-  return ApplicationFailure.create({
-    type: 'StartFailed',
-    nonRetryable: true,
-    message: `compose up failed: ${lastLines(output, 1)}`,
-    details: [{ unhealthy, logs }],
-  });
+  return unhealthyFailure('StartFailed', `compose up failed: ${lastLines(output, 1)}`, { unhealthy, logs });
 }
 
 /** Stops the services that must not run during a deploy (Watchtower would race it). */
@@ -106,12 +112,12 @@ export async function holdServices(plan: DeployPlan, facts: HostFacts): Promise<
 /** Starts the held services again, on whatever stack is now in place. */
 export async function releaseServices(plan: DeployPlan, facts: HostFacts): Promise<void> {
   await onHost(plan.host, async (host) => {
-    await host.check(composeUp(composeProject(plan, facts), plan.holdDuringDeploy), { timeoutSeconds: 300 });
+    await host.check(composeUp(composeProject(plan, facts), plan.holdDuringDeploy), { timeoutSeconds: RELEASE_TIMEOUT_SECONDS });
   });
 }
 
 /** The image each compose service names, with the digest and ID it resolves to on this host. */
-export async function resolveImages(host: RemoteHost, project: ComposeProject): Promise<ServiceImage[]> {
+async function resolveImages(host: RemoteHost, project: ComposeProject): Promise<ServiceImage[]> {
   const model = parseYaml(await host.check(composeConfig(project))) as { services?: Record<string, { image?: string }> };
   const services = Object.entries(model.services ?? {}).filter(([, s]) => s.image);
   const refs = services.map(([, s]) => s.image!);
@@ -143,8 +149,4 @@ export function pinsFile(plan: Pick<DeployPlan, 'environment' | 'version'>, imag
 function composeFileVersion(plan: DeployPlan): string | undefined {
   const doc = parseYaml(readFileSync(plan.composeFile, 'utf8')) as { version?: unknown };
   return typeof doc?.version === 'string' ? doc.version : undefined;
-}
-
-export function lastLines(text: string, n: number): string {
-  return text.trim().split('\n').slice(-n).join('\n');
 }

@@ -1,5 +1,5 @@
 // Image references and digests: which manifest a container really runs.
-import type { ServiceImage } from '../workflows/types.ts';
+import type { ServiceImage } from '../../workflows/types.ts';
 
 /** The repository part of a reference, Docker Hub prefixes removed: "mongo:7.0" -> "mongo". */
 export function repositoryOf(ref: string): string {
@@ -21,10 +21,8 @@ export function pinnedRef(image: ServiceImage): string {
   return image.digest ?? image.imageId;
 }
 
-/** `docker … inspect --format {{json .}}` prints one JSON document per line. */
-export function jsonLines<T>(output: string): T[] {
-  return output
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as T);
-}
+// What Docker and Compose print when the registry has no such image: a retry cannot help.
+const NO_SUCH_IMAGE = /manifest unknown|not found: manifest|pull access denied|repository does not exist|name unknown/i;
+
+/** Whether a failed pull's output says the registry has no such image (rather than not answering). */
+export const isMissingImage = (pullOutput: string): boolean => NO_SUCH_IMAGE.test(pullOutput);

@@ -1,0 +1,45 @@
+// The pre-deploy database backup: a consistent mongodump archive taken
+// through the running database (never a copy of its live files), streamed
+// to the host, checksummed. The scheduled backup system builds on this.
+import { posix } from 'node:path';
+import { Context } from '@temporalio/activity';
+import { inspectContainers } from '../../commands/docker.ts';
+import { checksum, fileSize, makeDir, moveFile, removeFile } from '../../commands/files.ts';
+import { dumpDatabase } from '../../commands/mongo.ts';
+import type { BackupRecord, DeployPlan } from '../../workflows/types.ts';
+import type { RemoteHost } from '../../ssh/executor.ts';
+import { onHost, whileHeartbeating } from '../remote.ts';
+import { BACKUP_SUFFIX, preDeployBackupsDir } from '../host/layout.ts';
+import { jsonLines, lastLines } from '../output.ts';
+import { failure } from '../../workflows/failures.ts';
+import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
+
+export async function backupDatabase(plan: DeployPlan): Promise<BackupRecord | null> {
+  if (!plan.database) return null;
+  const { container } = plan.database;
+  const info = Context.current().info;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const dir = preDeployBackupsDir(plan.deployDir);
+  const path = posix.join(dir, `${stamp}-${info.workflowExecution?.runId ?? info.activityId}${BACKUP_SUFFIX}`);
+  return onHost(plan.host, async (host) => {
+    if (!(await isRunning(host, container))) return null; // first deploy: nothing to back up
+    await host.check(makeDir(dir));
+    const dump = await whileHeartbeating(host.run(dumpDatabase(container, `${path}.partial`), { timeoutSeconds: DUMP_TIMEOUT_SECONDS }));
+    if (dump.code !== 0) {
+      await host.run(removeFile(`${path}.partial`));
+      throw failure('BackupFailed', `mongodump failed: ${lastLines(dump.stderr, 5)}`);
+    }
+    await host.check(moveFile(`${path}.partial`, path));
+    const sha256 = (await host.check(checksum(path))).split(/\s+/)[0]!;
+    const bytes = Number((await host.check(fileSize(path))).trim());
+    if (!(bytes > 0)) throw failure('BackupFailed', `backup ${path} is empty`);
+    return { path, sha256, bytes };
+  });
+}
+
+/** Whether the container exists and runs (a missing one is not an error: there is nothing to back up). */
+async function isRunning(host: RemoteHost, container: string): Promise<boolean> {
+  const inspected = await host.run(inspectContainers([container]));
+  if (inspected.code !== 0) return false;
+  return jsonLines<{ State: { Running: boolean } }>(inspected.stdout).some((c) => c.State.Running);
+}

@@ -1,0 +1,43 @@
+// Retention: after a successful deploy the host keeps the newest N rollback
+// points (each holds a 0600 copy of the .env, secrets included) and the
+// newest N pre-deploy backups; older ones go. This deploy's own rollback
+// point and backup are never removed, whatever their age.
+import { posix } from 'node:path';
+import { listNewestFirst, removeFile, removeTree } from '../../commands/files.ts';
+import type { Command } from '../../commands/command.ts';
+import type { DeployPlan, PruneKeep, PruneResult } from '../../workflows/types.ts';
+import { onHost } from '../remote.ts';
+import { BACKUP_SUFFIX, preDeployBackupsDir, rollbackPointsDir } from './layout.ts';
+
+interface Pile {
+  dir: string;
+  counts: (name: string) => boolean;
+  remove: (path: string) => Command;
+  protect?: string;
+}
+
+export async function pruneHost(plan: DeployPlan, keep: PruneKeep): Promise<PruneResult> {
+  const piles: Pile[] = [
+    { dir: rollbackPointsDir(plan.deployDir), counts: () => true, remove: removeTree, protect: keep.rollbackPoint },
+    { dir: preDeployBackupsDir(plan.deployDir), counts: (n) => n.endsWith(BACKUP_SUFFIX), remove: removeFile, protect: keep.backup },
+  ];
+  return onHost(plan.host, async (host) => {
+    const removed: string[] = [];
+    for (const pile of piles) {
+      const listed = await host.run(listNewestFirst(pile.dir));
+      if (listed.code !== 0) continue; // nothing there yet
+      const names = listed.stdout.split('\n').filter(Boolean).filter(pile.counts);
+      const protect = pile.protect ? [posix.basename(pile.protect)] : [];
+      for (const name of beyondNewest(names, plan.retention.keep, protect)) {
+        await host.check(pile.remove(posix.join(pile.dir, name)));
+        removed.push(posix.join(pile.dir, name));
+      }
+    }
+    return { removed, kept: plan.retention.keep };
+  });
+}
+
+/** The entries to remove: all but the newest `keep`, never a protected one. */
+export function beyondNewest(newestFirst: readonly string[], keep: number, protect: readonly string[]): string[] {
+  return newestFirst.slice(Math.max(1, keep)).filter((name) => !protect.includes(name));
+}

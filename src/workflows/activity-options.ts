@@ -1,0 +1,37 @@
+// How workflows call activities: time budgets from timeouts.ts, retries
+// from the failure contract, and a one-line summary for the Web UI.
+import { ActivityCancellationType, proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { NOT_WORTH_RETRYING } from './failures.ts';
+import type { DeployPlan } from './types.ts';
+import { heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS } from './timeouts.ts';
+
+// A cancelled run waits for the running step to stop before it compensates:
+// a restore must never race a `compose up` still running on the host.
+const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+
+/** Steps that ask or change little: plan, preflight, files, hold and release. */
+export const quickActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`,
+    cancellationType,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+  });
+
+/** Steps that wait on the host (pull, dump, start, health gate), budgeted from the environment's timeouts. */
+export const longActivities = (plan: Pick<DeployPlan, 'health' | 'host'>) =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: `${longActivityTimeoutSeconds(plan.health.timeoutSeconds)}s`,
+    heartbeatTimeout: `${heartbeatTimeoutSeconds(plan.host.connectTimeoutSeconds)}s`,
+    cancellationType,
+    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+  });
+
+/** Calls an activity with a one-line summary, shown in the Web UI's timeline of the run. */
+export function summarized<F extends (...args: any[]) => Promise<any>>(
+  activity: ActivityFunctionWithOptions<F>,
+  summary: string,
+  ...args: Parameters<F>
+): Promise<Awaited<ReturnType<F>>> {
+  return activity.executeWithOptions({ summary }, args);
+}

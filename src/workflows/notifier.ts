@@ -1,0 +1,87 @@
+// Notices for people, off the runbook's critical path. Each run hands its
+// notices to a notifier workflow of its own, a child that outlives it: the
+// notifier delivers them in order and retries each for up to an hour. A
+// Discord that is slow or down neither holds up a deploy nor loses a notice.
+import {
+  CancellationScope,
+  condition,
+  defineSignal,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.ts';
+import { messageOf, NOT_WORTH_RETRYING } from './failures.ts';
+import { NOTICE_DELIVERY_SECONDS } from './timeouts.ts';
+import type { Notice } from './types.ts';
+
+const noticeSignal = defineSignal<[Notice]>('notice');
+
+const delivery = proxyActivities<Activities>({
+  startToCloseTimeout: '20s',
+  scheduleToCloseTimeout: `${NOTICE_DELIVERY_SECONDS}s`,
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+});
+
+/** A run that started and never said how it ended (terminated) leaves its notifier waiting this long. */
+const LONGEST_RUN = '1 day';
+
+/** Delivers a run's notices in order; ends after the notice of how the run ended. */
+export async function notifier(first: Notice): Promise<void> {
+  const queue: Notice[] = [first];
+  setHandler(noticeSignal, (notice) => void queue.push(notice));
+  for (;;) {
+    if (!(await condition(() => queue.length > 0, LONGEST_RUN))) return;
+    const notice = queue.shift()!;
+    try {
+      await delivery.notify.executeWithOptions({ summary: `${notice.kind}: ${notice.environment} ${notice.version}` }, [notice]);
+    } catch (err) {
+      log.warn(`notice "${notice.kind}" of ${notice.run.workflowId} given up: ${messageOf(err)}`);
+    }
+    if (notice.kind !== 'started' && queue.length === 0) return;
+  }
+}
+
+/**
+ * A run's side of its notifier: `send` hands a notice over without waiting
+ * for Discord, and never fails the run.
+ */
+export class Notices {
+  private child?: Promise<ChildWorkflowHandle<typeof notifier>>;
+  private handingOver: Promise<void> = Promise.resolve();
+
+  constructor(private readonly summary: string) {}
+
+  send(notice: Notice): void {
+    this.handingOver = this.handingOver
+      // Not cancellable: a cancelled run must still announce how it ended,
+      // and its cancellation must not reach the notifier.
+      .then(() => CancellationScope.nonCancellable(() => this.handOver(notice)))
+      .catch((err) => log.warn(`notice "${notice.kind}" not handed to the notifier: ${messageOf(err)}`));
+  }
+
+  /** Resolves once every notice sent is in the notifier's hands (not yet delivered): a run ends only after. */
+  handedOver(): Promise<void> {
+    return this.handingOver;
+  }
+
+  private async handOver(notice: Notice): Promise<void> {
+    if (!this.child) {
+      const { workflowId, runId } = workflowInfo();
+      this.child = startChild(notifier, {
+        workflowId: `${workflowId}-notices-${runId}`,
+        args: [notice],
+        // The notifier goes on delivering after the run has ended.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        staticSummary: `notices: ${this.summary}`,
+      });
+      await this.child;
+      return;
+    }
+    await (await this.child).signal(noticeSignal, notice);
+  }
+}
