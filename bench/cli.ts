@@ -7,11 +7,8 @@
 //   npx:      npx smokestack --help, as CI and the README call it;
 //   node:     node -e 0, the floor: Node starting and doing nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-
-// Not from ./support.ts: that loads the Temporal worker and all of src/, which this bench has no use for.
-const REPO_ROOT = resolve(import.meta.dirname, '..');
-const fmt = (s: number) => `${s.toFixed(2)} s`;
+import { REPO_ROOT } from '../test/support/paths.ts';
+import { fmt, median } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 
@@ -47,7 +44,6 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const way of Object.keys(ways) as Way[]) times[way].push(start(way));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const m = Object.fromEntries(Object.entries(times).map(([way, xs]) => [way, median(xs)])) as Record<Way, number>;
 const rows: [string, string][] = [
   ['compiled: node bin/smokestack.js --help', fmt(m.compiled)],

@@ -9,15 +9,15 @@
 // two recreated different containers. Medians shown.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import proto from '@temporalio/proto';
 import { loadConfig } from '../src/config/load.ts';
 import type { DeployResult } from '../src/workflows/types.ts';
-import { fmt, labWorker, REPO_ROOT, timed } from './support.ts';
+import { LAB_CONFIG, labServer, startWorker } from '../test/support/worker.ts';
+import { fmt, median, timed } from './support.ts';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const EventType = proto.temporal.api.enums.v1.EventType;
-const env = loadConfig(join(REPO_ROOT, 'smokestack.yml')).environments['dev-cloud']!;
+const env = loadConfig(LAB_CONFIG).environments['dev-cloud']!;
 const dir = env.deployDir;
 
 /** One remote command over plain ssh, as the upstream scripts run them. */
@@ -57,8 +57,7 @@ async function recreatedBy(work: () => Promise<unknown> | unknown): Promise<{ se
   return { seconds, recreated: recreated.sort().join(',') };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const w = await labWorker();
+const w = await startWorker(LAB_CONFIG, labServer());
 const deploy = async (version: string, expected: DeployResult['outcome'] = 'succeeded') => {
   const handle = await w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version }] });
   const result = (await handle.result().catch((e) => e.cause?.details?.[0] ?? { outcome: e.message })) as DeployResult;

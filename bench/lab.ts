@@ -9,7 +9,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DeployResult } from '../src/workflows/types.ts';
-import { fmt, labWorker, sh, splitRun, timed } from './support.ts';
+import { LAB_CONFIG, labServer, startWorker } from '../test/support/worker.ts';
+import { fmt, sh, splitRun, timed } from './support.ts';
 
 const rows: [string, string][] = [];
 
@@ -50,7 +51,7 @@ const warm = await timed(() => sh('bash lab/up.sh'));
 rows.push(['lab:up, already running', fmt(warm.seconds)]);
 rows.push(['already running / new hosts', (warm.seconds / hostsCold.seconds).toFixed(3)]);
 
-const w = await labWorker();
+const w = await startWorker(LAB_CONFIG, labServer());
 try {
   const handle = await w.client.workflow.start('deploy', {
     taskQueue: w.taskQueue,

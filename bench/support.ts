@@ -1,14 +1,11 @@
-// Shared by the benchmarks: timing, a worker on the lab's Temporal server,
-// and the split of a run's wall time into remote work and orchestration.
+// Shared by the benchmarks: timing, printing, and the split of a run's wall
+// time into remote work and orchestration. The worker they drive is the
+// tests' own (test/support/worker.ts), on the lab's server.
 import { execFileSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import proto from '@temporalio/proto';
-import { createWorker } from '../src/worker.ts';
+import { REPO_ROOT } from '../test/support/paths.ts';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
 const EventType = proto.temporal.api.enums.v1.EventType;
 
 export async function timed<T>(work: () => Promise<T> | T): Promise<{ seconds: number; value: T }> {
@@ -19,26 +16,6 @@ export async function timed<T>(work: () => Promise<T> | T): Promise<{ seconds: n
 
 export function sh(script: string, env: Record<string, string> = {}): void {
   execFileSync('bash', ['-c', script], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } });
-}
-
-export async function labWorker(address = process.env.TEMPORAL_ADDRESS ?? 'localhost:7233') {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const taskQueue = `bench-${randomUUID()}`;
-  const native = await NativeConnection.connect({ address });
-  const worker = await createWorker(native, 'default', taskQueue, resolve(REPO_ROOT, 'smokestack.yml'));
-  const running = worker.run();
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  return {
-    client,
-    taskQueue,
-    async stop() {
-      worker.shutdown();
-      await running;
-      await native.close();
-      await connection.close();
-    },
-  };
 }
 
 export interface RunSplit {
@@ -68,3 +45,4 @@ export async function splitRun(handle: WorkflowHandle): Promise<RunSplit> {
 }
 
 export const fmt = (s: number) => `${s.toFixed(2)} s`;
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

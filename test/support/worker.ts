@@ -1,10 +1,13 @@
-// A real worker (the project's own createWorker) on the test run's Temporal
-// server, with its own task queue so test files never share work.
+// A real worker (the project's own createWorker) with a client on the same
+// Temporal server, for the tests and the benchmarks alike. Each worker has
+// its own task queue, so test files and bench runs never share work.
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../../src/config/load.ts';
+import { temporalSettings } from '../../src/temporal/connection.ts';
 import { createWorker } from '../../src/worker.ts';
 import { keepOutput } from './output.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -13,31 +16,51 @@ export interface TestWorker {
   client: Client;
   taskQueue: string;
   address: string;
-  worker: Worker;
   stop(): Promise<void>;
+}
+
+/** A Temporal server, and what becomes of everything a worker on it logs. */
+interface Server {
+  address: string;
+  /** Gets every line; without it only warnings and errors are printed. */
+  keepLog?(line: string): void;
 }
 
 export const LAB_CONFIG = join(REPO_ROOT, 'smokestack.yml');
 
+/** The test run's server (test/support/global-setup.ts); the log is kept for the secrets sweep. */
+function testRun(): Server {
+  const file = `worker-${process.pid}.log`;
+  return { address: inject('temporalAddress'), keepLog: (line) => keepOutput(file, line + '\n') };
+}
+
+/** The lab's own server, where its config (or $TEMPORAL_ADDRESS) says: for the benchmarks, run outside vitest. */
+export function labServer(): Server {
+  return { address: temporalSettings(loadConfig(LAB_CONFIG)).address };
+}
+
 let runtimeInstalled = false;
 
-export async function startWorker(configFile = LAB_CONFIG): Promise<TestWorker> {
-  if (!runtimeInstalled) {
-    // Everything the worker logs is kept for the secrets sweep; only
-    // warnings and errors are shown (lifecycle chatter drowns test output).
-    const file = `worker-${process.pid}.log`;
-    Runtime.install({
-      logger: new DefaultLogger('INFO', (entry) => {
-        // Errors would print as {}: keep what they say.
-        const meta = JSON.stringify(entry.meta ?? {}, (_, v) => (v instanceof Error ? { name: v.name, message: v.message, cause: v.cause } : v));
-        const line = `${entry.level} ${entry.message} ${meta}`;
-        keepOutput(file, line + '\n');
-        if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(line);
-      }),
-    });
-    runtimeInstalled = true;
-  }
-  const address = inject('temporalAddress');
+// The runtime, and so its logger, is once per process: a process works on one server.
+function installRuntime(server: Server): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry) => {
+      // Errors would print as {}: keep what they say.
+      const meta = JSON.stringify(entry.meta ?? {}, (_, v) => (v instanceof Error ? { name: v.name, message: v.message, cause: v.cause } : v));
+      const line = `${entry.level} ${entry.message} ${meta}`;
+      server.keepLog?.(line);
+      // Lifecycle chatter would drown the tests' and benches' own output.
+      if (entry.level === 'WARN' || entry.level === 'ERROR') console.error(line);
+    }),
+  });
+  runtimeInstalled = true;
+}
+
+/** Tests use the run's own server (the default); the benchmarks pass labServer(). */
+export async function startWorker(configFile = LAB_CONFIG, server = testRun()): Promise<TestWorker> {
+  installRuntime(server);
+  const { address } = server;
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
   const worker = await createWorker(nativeConnection, 'default', taskQueue, configFile);
@@ -48,7 +71,6 @@ export async function startWorker(configFile = LAB_CONFIG): Promise<TestWorker> 
     client,
     taskQueue,
     address,
-    worker,
     async stop() {
       worker.shutdown();
       await running;
