@@ -64,6 +64,14 @@ describe('deploy to dev-cloud', () => {
     expect(ran.every((s) => s.state === 'succeeded' && s.endedAt! >= s.startedAt!)).toBe(true);
     // A cloud stack holds nothing during a deploy (only device stacks hold Watchtower).
     expect(progress.steps.filter((s) => s.state === 'skipped').map((s) => s.name)).toEqual(['hold services', 'release services']);
+
+    // The Web UI reads at a glance: the run says what it is, and so does each step.
+    expect(await (await handle.describe()).staticSummary()).toMatch(/^deploy v1 → dev-cloud, requested by \S+$/);
+    const summaries = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
+      const summary = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary?.data : undefined;
+      return summary ? [JSON.parse(Buffer.from(summary).toString('utf8')) as string] : [];
+    });
+    expect(summaries).toEqual(expect.arrayContaining(['plan v1 → dev-cloud', 'pull the images of v1', 'compose up 3 services', expect.stringMatching(/^health gate (backend|frontend|mongo)/)]));
   });
 
   it('a host with only Compose v1 (docker-compose) deploys v2 the same way', async () => {

@@ -10,7 +10,7 @@ import { progressQuery } from '../../src/workflows/definitions.ts';
 import type { DeployResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
 import { activityRuns, only } from '../support/history.ts';
-import { startDiscordRecorder, type DiscordRecorder } from '../support/discord-recorder.ts';
+import { recordWorkerNotices, type DiscordRecorder } from '../support/discord-recorder.ts';
 import { forgetVersion, onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
 import { countCooks, insertCooks } from '../support/mongo.ts';
 import { moveTag } from '../support/registry.ts';
@@ -23,14 +23,12 @@ let discord: DiscordRecorder;
 
 beforeAll(async () => {
   resetHost('dev-cloud');
-  discord = await startDiscordRecorder();
-  process.env.SMOKESTACK_DISCORD_API = discord.apiBase;
+  discord = await recordWorkerNotices();
   w = await startWorker();
 });
 afterAll(async () => {
   await w?.stop();
   await discord?.stop();
-  delete process.env.SMOKESTACK_DISCORD_API;
 });
 
 const deploy = async (version: string) => {
@@ -71,11 +69,13 @@ const titles = () => discord.calls.map((c) => c.body?.embeds?.[0]?.title as stri
 describe('deploy, roll back, cancel', () => {
   it('v1 -> v2: every service runs v2 by digest, and Discord heard about it', async () => {
     expect(((await (await deploy('v1')).result()) as DeployResult).outcome).toBe('succeeded');
+    await discord.waitForCalls(2); // v1's notices, delivered beside the run
     discord.calls.length = 0;
     const result = (await (await deploy('v2')).result()) as DeployResult;
     expect(result.outcome).toBe('succeeded');
     expect(result.previousVersion).toBe('v1');
     await expectAppsOn('v2');
+    await discord.waitForCalls(2);
     expect(titles()).toEqual(['🚀 dev-cloud: deploying v2', '✅ dev-cloud: v2 deployed']);
     expect(discord.calls[1]!.body.embeds[0].url).toMatch(/\/workflows\/deploy-dev-cloud\/[0-9a-f-]+\/history$/);
   });
@@ -122,6 +122,7 @@ describe('deploy, roll back, cancel', () => {
       }
       expect(found).toBe(1);
 
+      await discord.waitForCalls(2);
       expect(titles()).toEqual(['🚀 dev-cloud: deploying broken', '↩️ dev-cloud: deploy of broken failed, rolled back to v2']);
       const fields = discord.calls[1]!.body.embeds[0].fields as { name: string; value: string }[];
       expect(fields.find((f) => f.name === 'Failed service')?.value).toBe('backend');

@@ -7,6 +7,8 @@ export interface RecordedCall {
   method: string;
   path: string;
   body: any;
+  /** What the recorder answered (set once it has). */
+  status?: number;
 }
 
 export interface DiscordRecorder {
@@ -16,6 +18,10 @@ export interface DiscordRecorder {
   stop(): Promise<void>;
   setFailure(status?: number): void;
   setDelay(ms: number): void;
+  /** Resolves once this many calls have arrived: notices are delivered beside a run, not by it. */
+  waitForCalls(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
+  /** The calls it answered with success: the notices Discord would show. */
+  delivered(): RecordedCall[];
 }
 
 const WEBHOOK_ID = '123456789012345678';
@@ -43,9 +49,10 @@ function parseBody(req: IncomingMessage, raw: string): any {
   return raw;
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, call: RecordedCall, status: number, body: unknown): void {
   // The client may have given up (timeout) while we were delaying.
   if (res.destroyed || res.writableEnded) return;
+  call.status = status;
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
 }
@@ -59,18 +66,20 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const body = parseBody(req, await readBody(req));
-    calls.push({ method: req.method ?? '', path: url.pathname, body });
+    const call: RecordedCall = { method: req.method ?? '', path: url.pathname, body };
+    calls.push(call);
 
     const respond = () => {
-      if (failWith !== undefined) return sendJson(res, failWith, { message: 'down', code: 0 });
+      if (failWith !== undefined) return sendJson(res, call, failWith, { message: 'down', code: 0 });
       const match = WEBHOOK_PATH.exec(url.pathname);
-      if (req.method !== 'POST' || !match) return sendJson(res, 404, { message: '404: Not Found', code: 0 });
+      if (req.method !== 'POST' || !match) return sendJson(res, call, 404, { message: '404: Not Found', code: 0 });
       // Discord answers 204 unless asked to wait for the created message.
       if (url.searchParams.get('wait') !== 'true') {
+        call.status = 204;
         res.writeHead(204).end();
         return;
       }
-      sendJson(res, 200, {
+      sendJson(res, call, 200, {
         id: '223456789012345678',
         type: 0,
         channel_id: '323456789012345678',
@@ -113,6 +122,15 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
     setDelay(ms: number) {
       delayMs = ms;
     },
+    delivered: () => calls.filter((c) => c.status !== undefined && c.status < 300),
+    async waitForCalls(count: number, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (calls.length < count) {
+        if (Date.now() > deadline) throw new Error(`Discord recorder: ${calls.length} of ${count} calls after ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return calls;
+    },
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
@@ -121,4 +139,17 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
       await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
     },
   };
+}
+
+/** A recorder that this process's workers send their notices to (through $SMOKESTACK_DISCORD_API) until it stops. */
+export async function recordWorkerNotices(): Promise<DiscordRecorder> {
+  const recorder = await startDiscordRecorder();
+  process.env.SMOKESTACK_DISCORD_API = recorder.apiBase;
+  const stop = recorder.stop;
+  return Object.assign(recorder, {
+    async stop() {
+      delete process.env.SMOKESTACK_DISCORD_API;
+      await stop();
+    },
+  });
 }
