@@ -19,6 +19,10 @@ step "Deploy v1 to dev-cloud (open the Web UI link to watch it)"
 status=0
 node bin/smokestack.js deploy dev-cloud --version v1 --wait || status=$?
 
+step "Discord (the lab's stand-in) was told"
+sleep 1 # the notices are delivered beside the deploy, by its notifier workflow
+tail -n 2 "$LAB_STATE/discord.jsonl" 2>/dev/null | node -e 'require("fs").readFileSync(0, "utf8").trim().split("\n").filter(Boolean).forEach((l) => console.log("    " + JSON.parse(l).title))' || true
+
 step "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT/namespaces/default/workflows"
 info "deploy again:  npx smokestack deploy dev-cloud --version v2 --wait"
 info "stop the lab:  npm run lab:down"

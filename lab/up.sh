@@ -18,6 +18,7 @@ lab_step "Stand-in images"      ensure_images
 lab_step "Host images"          ensure_host_images
 lab_step "Lab secrets"          ensure_secrets
 lab_step "Lab hosts"            ensure_hosts
+lab_step "Discord stand-in"     ensure_discord
 if [ "${LAB_TEMPORAL:-1}" = 1 ]; then
   lab_step "Temporal dev server" ensure_temporal
 fi

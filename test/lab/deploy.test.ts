@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import type { DeployProgress, DeployResult } from '../../src/workflows/types.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { runCli } from '../support/cli.ts';
-import { onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
+import { labDiscordMessages, onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 const REPOS: Record<string, [string, string]> = {
@@ -41,6 +41,7 @@ describe('deploy to dev-cloud', () => {
     const run = await runCli(['deploy', 'dev-cloud', '--version', 'v1', '--wait'], {
       TEMPORAL_ADDRESS: w.address,
       SMOKESTACK_TASK_QUEUE: w.taskQueue,
+      GITHUB_ACTOR: 'alice',
     });
     expect(run.stderr).toBe('');
     expect(run.code, run.stdout).toBe(0);
@@ -65,8 +66,13 @@ describe('deploy to dev-cloud', () => {
     // A cloud stack holds nothing during a deploy (only device stacks hold Watchtower).
     expect(progress.steps.filter((s) => s.state === 'skipped').map((s) => s.name)).toEqual(['hold services', 'release services']);
 
+    // The lab's Discord stand-in was told, by the run's notifier, with a link to the run.
+    const { runId } = await handle.describe();
+    const told = await labDiscordMessages((m) => m.url?.includes(`/workflows/deploy-dev-cloud/${runId}/`) ?? false);
+    expect(told.map((m) => m.title)).toEqual(['🚀 dev-cloud: deploying v1', '✅ dev-cloud: v1 deployed']);
+
     // The Web UI reads at a glance: the run says what it is, and so does each step.
-    expect(await (await handle.describe()).staticSummary()).toMatch(/^deploy v1 → dev-cloud, requested by \S+$/);
+    expect(await (await handle.describe()).staticSummary()).toBe('deploy v1 → dev-cloud, requested by alice');
     const summaries = ((await handle.fetchHistory()).events ?? []).flatMap((e) => {
       const summary = e.activityTaskScheduledEventAttributes ? e.userMetadata?.summary?.data : undefined;
       return summary ? [JSON.parse(Buffer.from(summary).toString('utf8')) as string] : [];

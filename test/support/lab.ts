@@ -1,8 +1,10 @@
 // Looking at the lab from outside, independently of smokestack's own code:
 // `docker exec` into a host for its containers and files, HTTP to the registry.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { expect } from 'vitest';
-import { LAB_REGISTRY } from './paths.ts';
+import { LAB_CACHE, LAB_REGISTRY } from './paths.ts';
 
 export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker';
 
@@ -136,4 +138,15 @@ export function hostSnapshot(host: LabHost): string {
 /** A clean machine: no containers, no stack files, no database. */
 export function resetHost(host: LabHost): void {
   onHost(host, 'docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf /database /opt/smart-smoker-dev /opt/smart-smoker-prod /opt/smoker-device /var/log/compose.calls; mkdir -p /opt; true');
+}
+
+/** What the lab's Discord stand-in was sent that `about` picks, once two such messages arrived (notices are delivered beside a run). */
+export async function labDiscordMessages(about: (m: { title: string; url?: string }) => boolean): Promise<{ title: string; url?: string }[]> {
+  const file = join(LAB_CACHE, 'lab', 'discord.jsonl');
+  for (let i = 0; ; i++) {
+    const all = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { title: string; url?: string }) : [];
+    const picked = all.filter(about);
+    if (picked.length >= 2 || i >= 200) return picked;
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
