@@ -1,6 +1,12 @@
 // How workflows call activities: time budgets from timeouts.ts, retries
 // from the failure contract, and a one-line summary for the Web UI.
-import { ActivityCancellationType, proxyActivities, type ActivityFunctionWithOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  proxyLocalActivities,
+  type ActivityFunctionWithOptions,
+  type LocalActivityFunctionWithOptions,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import { NOT_WORTH_RETRYING } from './failures.ts';
 import type { DeployPlan } from './types.ts';
@@ -27,9 +33,20 @@ export const longActivities = (plan: Pick<DeployPlan, 'health' | 'host'>) =>
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
   });
 
+/**
+ * Short housekeeping after the outcome is known (prune): run by the worker at
+ * once, without a round trip through the server's task queue, so it adds
+ * only its own remote commands to a deploy.
+ */
+export const housekeepingActivities = () =>
+  proxyLocalActivities<Activities>({
+    startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+  });
+
 /** Calls an activity with a one-line summary, shown in the Web UI's timeline of the run. */
 export function summarized<F extends (...args: any[]) => Promise<any>>(
-  activity: ActivityFunctionWithOptions<F>,
+  activity: ActivityFunctionWithOptions<F> | LocalActivityFunctionWithOptions<F>,
   summary: string,
   ...args: Parameters<F>
 ): Promise<Awaited<ReturnType<F>>> {

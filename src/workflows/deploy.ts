@@ -8,7 +8,7 @@
 // rollback failed. Never half-down.
 import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { OUTCOME } from '../temporal/search-attributes.ts';
-import { longActivities, quickActivities, summarized as call } from './activity-options.ts';
+import { housekeepingActivities, longActivities, quickActivities, summarized as call } from './activity-options.ts';
 import { Compensation } from './compensation.ts';
 import { progressQuery } from './definitions.ts';
 import * as report from './deploy-report.ts';
@@ -18,6 +18,7 @@ import { Runbook } from './runbook.ts';
 import type { BackupRecord, DeployInput, DeployOutcome, DeployPlan, DeployResult, HostFacts, Notice, RollbackPoint, ServiceImage } from './types.ts';
 
 const quick = quickActivities();
+const housekeeping = housekeepingActivities();
 const say = report.summaries;
 
 const DEPLOY_STEPS = [
@@ -91,11 +92,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     await runbook.step('health gate', () => call(long.healthGate, say.gate(run.images), plan, run.images), report.describeHealth);
     if (held) await release(runbook, plan, facts, 'release services');
     else runbook.skip('release services', 'none held');
-    await prune(runbook, plan, run);
 
+    // Succeeded: a prune that fails later does not change that, so say it now, beside the prune.
     run.outcome = 'succeeded';
     upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
     notify('succeeded');
+    await prune(runbook, plan, run);
     await notices.handedOver();
     return resultOf(input, run, runbook);
   } catch (err) {
@@ -151,7 +153,7 @@ async function release(runbook: Runbook, plan: DeployPlan, facts: HostFacts, ste
 /** Old rollback points and pre-deploy backups go; a failure to prune is shown but does not fail a deploy that succeeded. */
 async function prune(runbook: Runbook, plan: DeployPlan, run: RunState): Promise<void> {
   const keep = { rollbackPoint: run.point!.savedDir, backup: run.backup?.path };
-  await runbook.step('prune', () => call(quick.pruneHost, say.prune(plan.retention.keep), plan, keep), report.describePrune).catch(() => undefined);
+  await runbook.step('prune', () => call(housekeeping.pruneHost, say.prune(plan.retention.keep), plan, keep), report.describePrune).catch(() => undefined);
 }
 
 function noticeOf(input: DeployInput, run: RunState, kind: Notice['kind'], extra: Partial<Notice>): Notice {

@@ -21,19 +21,20 @@ export async function pruneHost(plan: DeployPlan, keep: PruneKeep): Promise<Prun
     { dir: rollbackPointsDir(plan.deployDir), counts: () => true, remove: removeTree, protect: keep.rollbackPoint },
     { dir: preDeployBackupsDir(plan.deployDir), counts: (n) => n.endsWith(BACKUP_SUFFIX), remove: removeFile, protect: keep.backup },
   ];
+  // Every listing at once, then every removal at once: one channel each on the same connection.
   return onHost(plan.host, async (host) => {
-    const removed: string[] = [];
-    for (const pile of piles) {
-      const listed = await host.run(listNewestFirst(pile.dir));
-      if (listed.code !== 0) continue; // nothing there yet
-      const names = listed.stdout.split('\n').filter(Boolean).filter(pile.counts);
-      const protect = pile.protect ? [posix.basename(pile.protect)] : [];
-      for (const name of beyondNewest(names, plan.retention.keep, protect)) {
-        await host.check(pile.remove(posix.join(pile.dir, name)));
-        removed.push(posix.join(pile.dir, name));
-      }
-    }
-    return { removed, kept: plan.retention.keep };
+    const doomed = await Promise.all(
+      piles.map(async (pile) => {
+        const listed = await host.run(listNewestFirst(pile.dir));
+        if (listed.code !== 0) return []; // nothing there yet
+        const names = listed.stdout.split('\n').filter(Boolean).filter(pile.counts);
+        const protect = pile.protect ? [posix.basename(pile.protect)] : [];
+        return beyondNewest(names, plan.retention.keep, protect).map((name) => ({ pile, path: posix.join(pile.dir, name) }));
+      }),
+    );
+    const removed = doomed.flat();
+    await Promise.all(removed.map(({ pile, path }) => host.check(pile.remove(path))));
+    return { removed: removed.map(({ path }) => path), kept: plan.retention.keep };
   });
 }
 
