@@ -41,6 +41,7 @@ const full = () => ({
       holdDuringDeploy: ['watchtower'],
       health: { timeoutSeconds: 120, intervalSeconds: 1, tailscale: true },
       minFreeDiskMb: 2048,
+      retention: { keep: 3 },
     },
   },
 });
@@ -213,6 +214,8 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
     [(c) => (env(c).health.tailscale = 'yes'), 'environments.dev-cloud.health.tailscale: Invalid input: expected boolean, received string'],
   ],
   'environments.<name>.minFreeDiskMb': [[(c) => (env(c).minFreeDiskMb = -1), 'environments.dev-cloud.minFreeDiskMb: Too small: expected number to be >=0']],
+  'environments.<name>.retention': [[(c) => (env(c).retention = 5), 'environments.dev-cloud.retention: Invalid input: expected object, received number']],
+  'environments.<name>.retention.keep': [[(c) => (env(c).retention = { keep: 0 }), 'environments.dev-cloud.retention.keep: Too small: expected number to be >=1']],
 };
 
 const schema = schemaMap(configSchema);
