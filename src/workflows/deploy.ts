@@ -15,7 +15,18 @@ import * as report from './deploy-report.ts';
 import { failure, failureTypeOf, messageOf, unhealthyServiceOf } from './failures.ts';
 import { Notices } from './notifier.ts';
 import { Runbook } from './runbook.ts';
-import type { BackupRecord, DeployInput, DeployOutcome, DeployPlan, DeployResult, HostFacts, Notice, RollbackPoint, ServiceImage } from './types.ts';
+import type {
+  BackupRecord,
+  DeployInput,
+  DeployOutcome,
+  DeployPlan,
+  DeployProgress,
+  DeployResult,
+  HostFacts,
+  Notice,
+  RollbackPoint,
+  ServiceImage,
+} from './types.ts';
 
 const quick = quickActivities();
 const housekeeping = housekeepingActivities();
@@ -54,50 +65,25 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const undo = new Compensation(runbook);
   const notices = new Notices(report.deploySummary(input));
   const run: RunState = { startedAt: Date.now(), phase: 'deploying', images: [], backup: null, restoredUngated: false };
-  setHandler(progressQuery, () => ({
-    environment: input.environment,
-    version: input.version,
-    previousVersion: run.point?.previousVersion,
-    phase: run.phase,
-    outcome: run.outcome,
-    steps: runbook.snapshot(),
-  }));
+  setHandler(progressQuery, () => progressOf(input, run, runbook));
   const notify = (kind: Notice['kind'], extra: Partial<Notice> = {}) => notices.send(noticeOf(input, run, kind, extra));
 
   try {
     const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input), report.describePlan));
     notify('started');
-    const long = longActivities(plan);
     const options = { allowUnhealthyCurrent: input.allowUnhealthyCurrent };
     const facts = (run.facts = await runbook.step('preflight', () => call(quick.preflight, say.preflight(plan), plan, options), report.describeFacts));
-    const held = plan.holdDuringDeploy.length > 0;
-
-    const backUp = async () => {
-      const backup = await runbook.stepIf(plan.database, 'database backup', 'no database in this stack', () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);
-      run.backup = backup ?? null;
-    };
-    const prepare = async () => {
-      const point = (run.point = await runbook.step('rollback point', () => call(quick.captureRollbackPoint, say.rollbackPoint(plan), plan), report.describePoint));
-      if (point.existed && held) undo.add(['release services (previous version)'], () => release(runbook, plan, facts, 'release services (previous version)'));
-      await runbook.stepIf(held, 'hold services', 'none configured', () => call(quick.holdServices, say.hold(plan), plan, facts), () => `stopped ${plan.holdDuringDeploy.join(', ')}`);
-      if (point.existed) undo.add(['restore previous version', 'health gate (previous version)'], () => restore(runbook, plan, facts, point, run));
-      await runbook.step('upload stack', () => call(quick.uploadStack, say.upload(plan), plan));
-      run.images = await runbook.step('pull images', () => call(long.pullImages, say.pull(plan, input.images), plan, facts, input.images), report.describeImages);
-    };
+    const ctx: Ctx = { input, runbook, undo, run, plan, facts, long: longActivities(plan) };
     // The backup needs only the running database, so it runs beside the
     // preparation; both end before anything else (compensation included).
-    await allOrFirstError([backUp(), prepare()]);
-
-    await runbook.step('start stack', () => call(long.startStack, say.start(run.images), plan, facts, run.images));
-    await runbook.step('health gate', () => call(long.healthGate, say.gate(run.images), plan, run.images), report.describeHealth);
-    if (held) await release(runbook, plan, facts, 'release services');
-    else runbook.skip('release services', 'none held');
+    await allOrFirstError([backUp(ctx), prepare(ctx)]);
+    await startAndGate(ctx);
 
     // Succeeded: a prune that fails later does not change that, so say it now, beside the prune.
     run.outcome = 'succeeded';
     upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
     notify('succeeded');
-    await prune(runbook, plan, run);
+    await prune(ctx);
     await notices.handedOver();
     return resultOf(input, run, runbook);
   } catch (err) {
@@ -115,6 +101,43 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   } finally {
     run.phase = 'done';
   }
+}
+
+/** A run's parts the steps after preflight share. */
+interface Ctx {
+  input: DeployInput;
+  runbook: Runbook;
+  undo: Compensation;
+  run: RunState;
+  plan: DeployPlan;
+  facts: HostFacts;
+  long: ReturnType<typeof longActivities>;
+}
+
+const holds = (plan: DeployPlan): boolean => plan.holdDuringDeploy.length > 0;
+
+async function backUp({ runbook, run, plan, long }: Ctx): Promise<void> {
+  const backup = await runbook.stepIf(plan.database, 'database backup', 'no database in this stack', () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);
+  run.backup = backup ?? null;
+}
+
+/** Rollback point, hold, upload, pull: each change to the host registers its undo first. */
+async function prepare(ctx: Ctx): Promise<void> {
+  const { input, runbook, undo, run, plan, facts, long } = ctx;
+  const point = (run.point = await runbook.step('rollback point', () => call(quick.captureRollbackPoint, say.rollbackPoint(plan), plan), report.describePoint));
+  if (point.existed && holds(plan)) undo.add(['release services (previous version)'], () => release(ctx, 'release services (previous version)'));
+  await runbook.stepIf(holds(plan), 'hold services', 'none configured', () => call(quick.holdServices, say.hold(plan), plan, facts), () => `stopped ${plan.holdDuringDeploy.join(', ')}`);
+  if (point.existed) undo.add(['restore previous version', 'health gate (previous version)'], () => restore(ctx, point));
+  await runbook.step('upload stack', () => call(quick.uploadStack, say.upload(plan), plan));
+  run.images = await runbook.step('pull images', () => call(long.pullImages, say.pull(plan, input.images), plan, facts, input.images), report.describeImages);
+}
+
+async function startAndGate(ctx: Ctx): Promise<void> {
+  const { runbook, run, plan, facts, long } = ctx;
+  await runbook.step('start stack', () => call(long.startStack, say.start(run.images), plan, facts, run.images));
+  await runbook.step('health gate', () => call(long.healthGate, say.gate(run.images), plan, run.images), report.describeHealth);
+  if (holds(plan)) await release(ctx, 'release services');
+  else runbook.skip('release services', 'none held');
 }
 
 /** Runs the registered undos, newest first. Returns how the deploy ended; never throws. */
@@ -135,8 +158,7 @@ async function compensate(runbook: Runbook, undo: Compensation, run: RunState): 
 }
 
 /** The previous version's files and exact images, then its health gate (unless it was unhealthy before, as allowed). */
-async function restore(runbook: Runbook, plan: DeployPlan, facts: HostFacts, point: RollbackPoint, run: RunState): Promise<void> {
-  const long = longActivities(plan);
+async function restore({ runbook, plan, facts, run, long }: Ctx, point: RollbackPoint): Promise<void> {
   await runbook.step('restore previous version', () => call(long.restoreRollbackPoint, say.restore(point), plan, facts, point), () => `${point.previousVersion ?? 'previous'} by digest`);
   if (facts.current === 'unhealthy') {
     runbook.skip('health gate (previous version)', `not required: it was unhealthy before the deploy (${facts.currentProblems})`);
@@ -146,14 +168,25 @@ async function restore(runbook: Runbook, plan: DeployPlan, facts: HostFacts, poi
   await runbook.step('health gate (previous version)', () => call(long.healthGate, say.gate(point.images), plan, point.images), report.describeHealth);
 }
 
-async function release(runbook: Runbook, plan: DeployPlan, facts: HostFacts, step: string): Promise<void> {
+async function release({ runbook, plan, facts }: Ctx, step: string): Promise<void> {
   await runbook.step(step, () => call(quick.releaseServices, say.release(plan), plan, facts), () => `started ${plan.holdDuringDeploy.join(', ')}`);
 }
 
 /** Old rollback points and pre-deploy backups go; a failure to prune is shown but does not fail a deploy that succeeded. */
-async function prune(runbook: Runbook, plan: DeployPlan, run: RunState): Promise<void> {
+async function prune({ runbook, plan, run }: Ctx): Promise<void> {
   const keep = { rollbackPoint: run.point!.savedDir, backup: run.backup?.path };
   await runbook.step('prune', () => call(housekeeping.pruneHost, say.prune(plan.retention.keep), plan, keep), report.describePrune).catch(() => undefined);
+}
+
+function progressOf(input: DeployInput, run: RunState, runbook: Runbook): DeployProgress {
+  return {
+    environment: input.environment,
+    version: input.version,
+    previousVersion: run.point?.previousVersion,
+    phase: run.phase,
+    outcome: run.outcome,
+    steps: runbook.snapshot(),
+  };
 }
 
 function noticeOf(input: DeployInput, run: RunState, kind: Notice['kind'], extra: Partial<Notice>): Notice {
