@@ -68,14 +68,17 @@ interface UnhealthyDetails {
   logs: Record<string, string>;
 }
 
-export function unhealthyFailure(type: 'StartFailed' | 'HealthGateFailed', message: string, details: UnhealthyDetails): ApplicationFailure {
+/** The failures whose details name the unhealthy services. */
+const UNHEALTHY_TYPES = ['StartFailed', 'HealthGateFailed'] as const satisfies readonly FailureType[];
+
+export function unhealthyFailure(type: (typeof UNHEALTHY_TYPES)[number], message: string, details: UnhealthyDetails): ApplicationFailure {
   return failure(type, message, details);
 }
 
 /** The first unhealthy service and its last log lines, when a start or a health gate failed on one. */
 export function unhealthyServiceOf(err: unknown): { service: string; logs?: string } | undefined {
   const cause = err instanceof ActivityFailure ? err.cause : undefined;
-  if (!(cause instanceof ApplicationFailure) || !['HealthGateFailed', 'StartFailed'].includes(cause.type ?? '')) return undefined;
+  if (!(cause instanceof ApplicationFailure) || !(UNHEALTHY_TYPES as readonly string[]).includes(cause.type ?? '')) return undefined;
   const details = cause.details?.[0] as Partial<UnhealthyDetails> | undefined;
   const service = details?.unhealthy?.[0]?.service;
   return service ? { service, logs: details?.logs?.[service] } : undefined;

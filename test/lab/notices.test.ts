@@ -42,7 +42,7 @@ it('Discord down for 2 minutes: the deploy ends meanwhile, and both notices arri
   await sleep(OUTAGE_MS - (Date.now() - outageStarted));
   const refused = discord.calls.length;
   discord.setFailure(undefined);
-  for (let i = 0; i < 1200 && titles().length < 2; i++) await sleep(100);
+  await discord.waitForDelivered(2, 120_000);
 
   expect(titles()).toEqual(['🚀 virtual-smoker: deploying v1', '✅ virtual-smoker: v1 deployed']);
   // Retried all along the outage, with backoff: more than once, far fewer than once a second.

@@ -22,6 +22,8 @@ export interface DiscordRecorder {
   waitForCalls(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
   /** The calls it answered with success: the notices Discord would show. */
   delivered(): RecordedCall[];
+  /** Resolves once this many calls were answered with success. */
+  waitForDelivered(count: number, timeoutMs?: number): Promise<RecordedCall[]>;
 }
 
 const WEBHOOK_ID = '123456789012345678';
@@ -109,6 +111,17 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
     }
   });
 
+  const delivered = () => calls.filter((c) => c.status !== undefined && c.status < 300);
+  /** Polls until `list()` has `count` entries, or fails saying how many it got. */
+  async function until(list: () => RecordedCall[], count: number, what: string, timeoutMs: number): Promise<RecordedCall[]> {
+    const deadline = Date.now() + timeoutMs;
+    while (list().length < count) {
+      if (Date.now() > deadline) throw new Error(`Discord recorder: ${list().length} of ${count} ${what} after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return list();
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
@@ -122,15 +135,9 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
     setDelay(ms: number) {
       delayMs = ms;
     },
-    delivered: () => calls.filter((c) => c.status !== undefined && c.status < 300),
-    async waitForCalls(count: number, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (calls.length < count) {
-        if (Date.now() > deadline) throw new Error(`Discord recorder: ${calls.length} of ${count} calls after ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return calls;
-    },
+    delivered,
+    waitForCalls: (count: number, timeoutMs = 30_000) => until(() => calls, count, 'calls', timeoutMs),
+    waitForDelivered: (count: number, timeoutMs = 30_000) => until(delivered, count, 'delivered calls', timeoutMs),
     async stop() {
       for (const t of timers) clearTimeout(t);
       timers.clear();
