@@ -38,7 +38,8 @@ LAB_REGISTRY="127.0.0.1:$LAB_REGISTRY_PORT"
 # environments. The Pi's compose file needs Docker Engine >= 25
 # (healthcheck.start_interval), so the smoker runs trixie (Docker 26, Compose
 # v2 only); the others run bookworm (Docker 20.10, Compose v2 and v1).
-LAB_HOSTS=(dev-cloud:172.29.101.11:bookworm prod-cloud:172.29.101.12:bookworm virtual-smoker:172.29.101.13:bookworm smoker:172.29.101.14:trixie)
+# The fleet: smoker is the production Pi; smoker-2 and smoker-3 are more smokers, for fleet rollouts.
+LAB_HOSTS=(dev-cloud:172.29.101.11:bookworm prod-cloud:172.29.101.12:bookworm virtual-smoker:172.29.101.13:bookworm smoker:172.29.101.14:trixie smoker-2:172.29.101.15:trixie smoker-3:172.29.101.16:trixie)
 LAB_SUITES=(bookworm trixie)
 host_name() { echo "${1%%:*}"; }
 host_ip() { local rest=${1#*:}; echo "${rest%%:*}"; }

@@ -114,7 +114,7 @@ ensure_host() { # NAME IP SUITE
     # A new host is a new machine: its engine state goes with the old one.
     [ -n "$running" ] && docker rm -f "$c" >/dev/null
     docker volume rm -f "$c-docker" >/dev/null 2>&1 || true
-    local devices=0; [ "$name" = smoker ] && devices=1
+    local devices=0; case $name in smoker*) devices=1 ;; esac
     docker run -d --name "$c" --hostname "$name" --init \
       --network "$LAB_NETWORK" --ip "$ip" \
       --cap-add ALL --cap-drop SYS_RESOURCE \

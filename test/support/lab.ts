@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { LAB_CACHE, LAB_REGISTRY } from './paths.ts';
 
-export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker';
+export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker' | 'smoker-2' | 'smoker-3';
 
 export const hostContainer = (host: LabHost) => `smokestack-lab-${host}`;
 
