@@ -8,7 +8,13 @@ import { captureRollbackPoint, restoreRollbackPoint } from './host/rollback.ts';
 import { backupDatabase } from './database/backup.ts';
 import { pruneHost } from './host/retention.ts';
 import { notify } from './notify/notify.ts';
-import type { DeployInput, Notice } from '../workflows/types.ts';
+import { pointTags, readTags, resolveDigests, restoreTags } from './registry/promote.ts';
+import { configureFunnel } from './host/funnel.ts';
+import { probeHost } from './host/probe.ts';
+import { inspectRunning } from './host/running.ts';
+import { planPromotion } from './promotion/plan.ts';
+import { lastDeploys } from './promotion/records.ts';
+import type { DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
 
 interface ActivityDeps {
   /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
@@ -30,6 +36,15 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     releaseServices,
     restoreRollbackPoint,
     pruneHost,
+    planPromotion: (input: PromoteInput) => planPromotion(deps.configFile, input),
+    inspectRunning,
+    lastDeploys,
+    configureFunnel,
+    probeHost,
+    readTags,
+    resolveDigests,
+    pointTags,
+    restoreTags,
   };
 }
 

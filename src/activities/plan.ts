@@ -2,24 +2,40 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ConfigError, loadConfig } from '../config/load.ts';
-import { VERSION_PATTERN } from '../config/schema.ts';
-import type { DeployInput, DeployPlan } from '../workflows/types.ts';
+import { VERSION_PATTERN, type Config, type EnvironmentConfig } from '../config/schema.ts';
+import type { DeployInput, DeployPlan, HostTarget } from '../workflows/types.ts';
 import { checkSecrets } from './secrets.ts';
 import { sha256 } from './hash.ts';
 import { failure } from '../workflows/failures.ts';
+
+/** How the worker reaches an environment's host: never the key itself, only its path. */
+export function hostTargetOf(env: EnvironmentConfig): HostTarget {
+  return {
+    host: env.host,
+    port: env.port,
+    user: env.user,
+    privateKey: env.privateKey,
+    connectTimeoutSeconds: env.connectTimeoutSeconds,
+    hostKey: env.hostKey,
+  };
+}
+
+/** The worker's configuration, read anew for each run; invalid, it fails the run without retries. */
+export function workerConfig(configFile: string): Config {
+  try {
+    return loadConfig(configFile);
+  } catch (err) {
+    if (err instanceof ConfigError) throw failure('InvalidConfig', err.message);
+    throw err;
+  }
+}
 
 /** Plans a deploy from the configuration file the worker was started with. */
 export async function planDeploy(configFile: string, input: DeployInput): Promise<DeployPlan> {
   if (!VERSION_PATTERN.test(input.version)) {
     throw failure('InvalidInput', `version "${input.version}" is not an image tag`);
   }
-  let config;
-  try {
-    config = loadConfig(configFile);
-  } catch (err) {
-    if (err instanceof ConfigError) throw failure('InvalidConfig', err.message);
-    throw err;
-  }
+  const config = workerConfig(configFile);
   const env = config.environments[input.environment];
   if (!env) {
     throw failure('InvalidInput', `unknown environment "${input.environment}"; known: ${Object.keys(config.environments).join(', ')}`);
@@ -29,14 +45,7 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
     environment: input.environment,
     kind: env.kind,
     version: input.version,
-    host: {
-      host: env.host,
-      port: env.port,
-      user: env.user,
-      privateKey: env.privateKey,
-      connectTimeoutSeconds: env.connectTimeoutSeconds,
-      hostKey: env.hostKey,
-    },
+    host: hostTargetOf(env),
     deployDir: env.deployDir,
     composeFile: env.composeFile,
     composeFileName: basename(env.composeFile),

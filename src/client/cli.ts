@@ -44,10 +44,18 @@ program
 
 program
   .command('status')
-  .description('show the running deploy of an environment, or how the last one ended')
+  .description('show the running deploy of an environment, or how the last one ended; `status production` shows the promotion')
   .argument('<environment>', 'environment name from the configuration')
   .action(async (environment: string) => {
     const config = await loadChosenConfig();
+    if (environment === 'production' && !('production' in config.environments)) {
+      await promotionConfigOf(config);
+      const { showPromotionStatus } = await import('./promote-command.ts');
+      await withClient(config, async (client, settings) => {
+        process.exitCode = await showPromotionStatus(client, settings, write);
+      });
+      return;
+    }
     const { deployRequest } = await import('./input.ts');
     deployRequest(config, environment, 'latest');
     const { showStatus } = await import('./status-command.ts');
@@ -75,6 +83,74 @@ program
       process.exitCode = (await runDeploy(client, settings, input, { wait: opts.wait }, write)).exitCode;
     });
   });
+
+const whoAmI = (): string | undefined => process.env.GITHUB_ACTOR ?? process.env.USER;
+
+program
+  .command('promote')
+  .description("promote what dev runs now, by digest, to production as RELEASE, once an approver says yes")
+  .argument('<release>', 'the new release tag, e.g. v1.4.0')
+  .option('-w, --wait', 'follow the promotion to its end (it waits for approval and for devices: hours or days)', false)
+  .option('--requested-by <who>', 'who asked, for the record; may not approve it', whoAmI())
+  .action(async (release: string, opts: { wait: boolean; requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    await promotionConfigOf(config);
+    await checkRelease(release);
+    const { runPromote } = await import('./promote-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runPromote(client, settings, { release, requestedBy: opts.requestedBy }, { wait: opts.wait }, write);
+    });
+  });
+
+for (const answer of ['approve', 'reject'] as const) {
+  program
+    .command(answer)
+    .description(`${answer} the pending promotion of RELEASE (approvers only; the requester may not approve)`)
+    .argument('<release>', 'the release waiting for approval')
+    .requiredOption('-r, --reason <why>', 'why, for the record')
+    .option('--as <name>', 'who answers (default: $GITHUB_ACTOR, else $USER)', whoAmI())
+    .action(async (release: string, opts: { reason: string; as?: string }) => {
+      const config = await loadChosenConfig();
+      await promotionConfigOf(config);
+      await checkRelease(release);
+      const { InputError } = await import('./input.ts');
+      if (!opts.as) throw new InputError('who answers is unknown: pass --as NAME');
+      const { answerPromotion } = await import('./promote-command.ts');
+      await withClient(config, async (client) => {
+        process.exitCode = await answerPromotion(client, answer, release, opts.as!, opts.reason, write);
+      });
+    });
+}
+
+program
+  .command('device-online')
+  .description("tell a waiting promotion that DEVICE is on (a device's boot hook runs this)")
+  .argument('<device>', 'device environment name from the configuration')
+  .action(async (device: string) => {
+    const config = await loadChosenConfig();
+    const { InputError } = await import('./input.ts');
+    const { devices } = await promotionConfigOf(config);
+    if (!devices.includes(device)) {
+      throw new InputError(`"${device}" is not a device of the promotion; devices: ${devices.join(', ') || 'none'}`);
+    }
+    const { deviceOnline } = await import('./promote-command.ts');
+    await withClient(config, async (client) => {
+      process.exitCode = await deviceOnline(client, device, write);
+    });
+  });
+
+/** The promotion section, or a clear refusal. */
+async function promotionConfigOf(config: Config): Promise<NonNullable<Config['promotion']>> {
+  if (config.promotion) return config.promotion;
+  const { InputError } = await import('./input.ts');
+  throw new InputError(`the configuration has no promotion section: see docs/promotion.md`);
+}
+
+async function checkRelease(release: string): Promise<void> {
+  const [{ releaseProblem }, { InputError }] = await Promise.all([import('../config/release.ts'), import('./input.ts')]);
+  const problem = releaseProblem(release);
+  if (problem) throw new InputError(problem);
+}
 
 /** The file named by --config (or $SMOKESTACK_CONFIG), validated. */
 async function loadChosenConfig(): Promise<Config> {

@@ -83,7 +83,7 @@ export async function follow(client: Client, workflowId: string, runId: string, 
   }
   const ended = await outcome;
   if ('result' in ended) {
-    print({ ...ended.result, phase: 'done' });
+    print(ended.result);
     write(`succeeded: ${ended.result.environment} runs ${ended.result.version}`);
     for (const s of ended.result.services) write(`  ${s.service}: ${s.digest ?? s.imageId}`);
     return { exitCode: EXIT.succeeded, result: ended.result };
@@ -103,7 +103,7 @@ function failureOutput(error: unknown, write: (line: string) => void, print: Ret
   const failure = error instanceof WorkflowFailedError ? error.cause : undefined;
   if (failure instanceof ApplicationFailure) {
     const result = failure.details?.[0] as DeployResult | undefined;
-    if (result) print({ ...result, phase: 'done' });
+    if (result) print(result);
     const label = result?.outcome === 'rollback-failed' ? 'ROLLBACK FAILED' : (result?.outcome ?? 'failed');
     write(`${label}: ${failure.message}`);
     if (result?.outcome === 'rolled-back') {

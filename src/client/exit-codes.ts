@@ -17,4 +17,10 @@ export const EXIT = {
   rollbackFailed: 5,
   /** Temporal could not be reached. */
   unreachable: 6,
+  /** Promotion: an approver rejected the release. Nothing was changed. */
+  rejected: 7,
+  /** Promotion: nobody approved in time. Nothing was changed. */
+  expired: 8,
+  /** Promotion: the cloud runs the release, but not every device was updated (rolled back, gave up or skipped). */
+  partlyReleased: 9,
 } as const;

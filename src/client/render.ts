@@ -1,5 +1,5 @@
 // How progress looks in a terminal and in CI logs: one line per change.
-import type { DeployProgress, StepProgress } from '../workflows/types.ts';
+import type { StepProgress } from '../workflows/types.ts';
 
 const MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -16,7 +16,7 @@ export function stepLine(step: StepProgress): string {
 }
 
 /** Prints each step when its state changes; returns a function to call with every new snapshot. */
-export function progressPrinter(write: (line: string) => void): (progress: DeployProgress) => void {
+export function progressPrinter(write: (line: string) => void): (progress: { steps: StepProgress[] }) => void {
   const seen = new Map<string, string>();
   return (progress) => {
     for (const step of progress.steps) {

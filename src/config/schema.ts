@@ -132,6 +132,85 @@ export const environmentSchema = z
   })
   .strict();
 
+const LOCAL_TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+const repositoryName = () =>
+  z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a repository name like owner/image');
+const personName = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/, 'must be a user name (letters, digits, "_", ".", "@", "-")');
+const tcpPort = () => z.number().int().min(1).max(65535);
+
+const rolloutSchema = z
+  .object({
+    strategy: z
+      .enum(['rolling', 'immediate', 'window'])
+      .default('rolling')
+      .describe('rolling: batches, stopping past maxFailures. immediate: all at once, concurrency at a time. window: like immediate, but only inside a daily time window.'),
+    batchSize: z.number().int().min(1).max(1000).default(1).describe('rolling: devices per batch.'),
+    pauseSeconds: z.number().min(0).max(86400).default(0).describe('rolling: pause after each batch.'),
+    maxFailures: z.number().int().min(0).default(0).describe('rolling: stop once more devices than this failed (rolled back or gave up waiting).'),
+    concurrency: z.number().int().min(1).max(1000).default(10).describe('immediate and window: devices updated at once.'),
+    window: z
+      .object({
+        start: z.string().regex(LOCAL_TIME, 'must be a local time HH:MM').describe('Local time updates may start from.'),
+        end: z.string().regex(LOCAL_TIME, 'must be a local time HH:MM').describe('Local time after which no update starts (may be past midnight).'),
+        timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').describe('IANA time zone of the window.'),
+      })
+      .strict()
+      .optional()
+      .describe('window: when device updates may start, every day.'),
+  })
+  .strict()
+  .refine((r) => r.strategy !== 'window' || r.window, { message: 'strategy window needs a window: { start, end, timeZone }', path: ['window'] });
+
+export const promotionSchema = z
+  .object({
+    from: z
+      .array(z.string().min(1))
+      .min(1)
+      .default(['dev-cloud', 'virtual-smoker'])
+      .describe('Dev environments whose running images, by digest, are the release candidate. All must run the same version, healthy.'),
+    to: z.string().min(1).default('prod-cloud').describe('The cloud environment the release is deployed to first.'),
+    devices: z.array(z.string().min(1)).default([]).describe('Device environments updated after it, each waited for while it is offline.'),
+    registry: z
+      .object({ url: httpUrl().describe('The registry HTTP API base (Registry API v2), e.g. https://registry-1.docker.io.') })
+      .strict()
+      .describe('Where release tags are written, by digest.'),
+    repositories: z
+      .array(repositoryName())
+      .min(1)
+      .describe("The application's own repositories, tagged with each release (not infrastructure images such as mongo)."),
+    approvers: z.array(personName()).min(1).describe('Who may approve or reject a promotion. Names are self-declared: see docs/promotion.md.'),
+    allowSelfApproval: z.boolean().default(false).describe("Whether the person who requested a promotion may approve it (GitHub's prevent self-review, off)."),
+    approvalTimeoutSeconds: z
+      .number()
+      .int()
+      .min(5)
+      .max(30 * 86400)
+      .default(72 * 3600)
+      .describe('A promotion nobody answers ends expired after this long, with nothing changed (default 72 h).'),
+    reminderSeconds: z.number().int().min(5).default(24 * 3600).describe('"Approval needed" is repeated this often while waiting (default 24 h).'),
+    funnel: z
+      .array(z.object({ https: tcpPort().describe('Public HTTPS port.'), target: tcpPort().describe('Local port served.') }).strict())
+      .default([])
+      .describe('Tailscale funnel rules set on the cloud environment and verified, e.g. [{ https: 443, target: 80 }].'),
+    deviceWait: z
+      .object({
+        limitSeconds: z.number().int().min(10).default(14 * 86400).describe('Give up on a device still offline after this long (default 14 days).'),
+        probeMaxSeconds: z.number().int().min(1).max(3600).default(300).describe('Longest pause between probes of an offline device (backoff cap, default 5 min).'),
+      })
+      .strict()
+      .default({ limitSeconds: 14 * 86400, probeMaxSeconds: 300 }),
+    rollout: rolloutSchema.default({ strategy: 'rolling', batchSize: 1, pauseSeconds: 0, maxFailures: 0, concurrency: 10 }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     temporal: z
@@ -157,12 +236,28 @@ export const configSchema = z
       .strict()
       .optional()
       .describe('Where deploy notifications go.'),
+    promotion: promotionSchema.optional().describe('Promotion to production: `smokestack promote RELEASE` (docs/promotion.md).'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')
       .describe('The deploy targets, by name: dev-cloud, prod-cloud, virtual-smoker, smoker.'),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    const p = config.promotion;
+    if (!p) return;
+    const kindOf = (name: string) => config.environments[name]?.kind;
+    const need = (names: string[], field: string, kind?: 'cloud' | 'device') =>
+      names.forEach((name, i) => {
+        const path = ['promotion', field, ...(Array.isArray((p as any)[field]) ? [i] : [])];
+        if (!kindOf(name)) ctx.addIssue({ code: 'custom', path, message: `unknown environment "${name}"` });
+        else if (kind && kindOf(name) !== kind) ctx.addIssue({ code: 'custom', path, message: `"${name}" is a ${kindOf(name)} environment, not a ${kind} one` });
+      });
+    need(p.from, 'from');
+    need([p.to], 'to', 'cloud');
+    need(p.devices, 'devices', 'device');
+  });
 
+export type PromotionConfig = z.infer<typeof promotionSchema>;
 export type Config = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

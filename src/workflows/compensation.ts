@@ -19,6 +19,11 @@ export class Compensation {
     this.undos.push({ steps, run });
   }
 
+  /** Forgets every undo: past a commit point, what was done stays done. */
+  clear(): void {
+    this.undos.length = 0;
+  }
+
   get isEmpty(): boolean {
     return this.undos.length === 0;
   }

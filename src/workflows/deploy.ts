@@ -129,7 +129,7 @@ async function prepare(ctx: Ctx): Promise<void> {
   await runbook.stepIf(holds(plan), 'hold services', 'none configured', () => call(quick.holdServices, say.hold(plan), plan, facts), () => `stopped ${plan.holdDuringDeploy.join(', ')}`);
   if (point.existed) undo.add(['restore previous version', 'health gate (previous version)'], () => restore(ctx, point));
   await runbook.step('upload stack', () => call(quick.uploadStack, say.upload(plan), plan));
-  run.images = await runbook.step('pull images', () => call(long.pullImages, say.pull(plan, input.images), plan, facts, input.images), report.describeImages);
+  run.images = await runbook.step('pull images', () => call(long.pullImages, say.pull(plan, input.images), plan, facts, input.images, input.expectedDigests), report.describeImages);
 }
 
 async function startAndGate(ctx: Ctx): Promise<void> {

@@ -23,12 +23,22 @@ const CONTRACT = {
   HostUnreachable: 'retry',
   // The release itself.
   ImageNotFound: 'final',
+  // A promoted release's tag resolved to other images than the candidate's.
+  ImageMismatch: 'final',
+  // A funnel may need a moment to come up: looked at again before it fails the step.
+  FunnelUnverified: 'retry',
+  // A dev environment that is not a releasable candidate (unhealthy, mixed versions, unrecorded).
+  CandidateRefused: 'final',
   StartFailed: 'final',
   HealthGateFailed: 'final',
   BackupFailed: 'retry',
   // Compensation.
   RestoreFailed: 'final',
   RollbackImpossible: 'final',
+  // Promotion.
+  ReleaseTagTaken: 'final',
+  RegistryDigestMismatch: 'final',
+  ImageMissingInRegistry: 'final',
   // Notices: Discord answered, and said no (a deleted webhook, a bad token).
   NoticeRefused: 'final',
   NoticeNotSent: 'retry',
@@ -40,13 +50,15 @@ const CONTRACT = {
 
 export type FailureType = keyof typeof CONTRACT;
 
-/** Failures that refuse a run before any host was changed: bad input, configuration, or a host unfit to start on. */
+/** Failures that refuse a run before anything was changed: bad input, configuration, a host unfit to start on, or a release tag already taken. */
 export const REFUSED_BEFORE_CHANGE: ReadonlySet<string> = new Set<FailureType>([
   'InvalidInput',
   'InvalidConfig',
   'InvalidSetting',
   'SecretMissing',
   'CurrentVersionUnhealthy',
+  'ReleaseTagTaken',
+  'CandidateRefused',
 ]);
 
 /** The types no retry policy should retry: derived from the contract, never copied. */

@@ -1,3 +1,5 @@
 // Every workflow the worker registers.
 export { deploy } from './deploy.ts';
 export { notifier } from './notifier.ts';
+export { promote } from './promote.ts';
+export { deviceUpdate } from './device-update.ts';

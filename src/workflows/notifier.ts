@@ -17,7 +17,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { messageOf, NOT_WORTH_RETRYING } from './failures.ts';
 import { NOTICE_DELIVERY_SECONDS } from './timeouts.ts';
-import type { Notice } from './types.ts';
+import type { Notice, NoticeKind } from './types.ts';
 
 const noticeSignal = defineSignal<[Notice]>('notice');
 
@@ -30,19 +30,26 @@ const delivery = proxyActivities<Activities>({
 /** A run that started and never said how it ended (terminated) leaves its notifier waiting this long. */
 const LONGEST_RUN = '1 day';
 
-/** Delivers a run's notices in order; ends after the notice of how the run ended. */
-export async function notifier(first: Notice): Promise<void> {
+/** Notices that more follow: any other says how the run ended. */
+const ALONG_THE_WAY: ReadonlySet<NoticeKind> = new Set<NoticeKind>(['started', 'approval-needed', 'approval-reminder', 'approved', 'released']);
+
+/**
+ * Delivers a run's notices in order; ends after the notice of how the run
+ * ended. `idleLimit` is the longest a run may go without a notice (a
+ * promotion waits days for a person, then for its devices).
+ */
+export async function notifier(first: Notice, idleLimit: string = LONGEST_RUN): Promise<void> {
   const queue: Notice[] = [first];
   setHandler(noticeSignal, (notice) => void queue.push(notice));
   for (;;) {
-    if (!(await condition(() => queue.length > 0, LONGEST_RUN))) return;
+    if (!(await condition(() => queue.length > 0, idleLimit))) return;
     const notice = queue.shift()!;
     try {
       await delivery.notify.executeWithOptions({ summary: `${notice.kind}: ${notice.environment} ${notice.version}` }, [notice]);
     } catch (err) {
       log.warn(`notice "${notice.kind}" of ${notice.run.workflowId} given up: ${messageOf(err)}`);
     }
-    if (notice.kind !== 'started' && queue.length === 0) return;
+    if (!ALONG_THE_WAY.has(notice.kind) && queue.length === 0) return;
   }
 }
 
@@ -54,7 +61,10 @@ export class Notices {
   private child?: Promise<ChildWorkflowHandle<typeof notifier>>;
   private handingOver: Promise<void> = Promise.resolve();
 
-  constructor(private readonly summary: string) {}
+  constructor(
+    private readonly summary: string,
+    private readonly idleLimit?: string,
+  ) {}
 
   send(notice: Notice): void {
     this.handingOver = this.handingOver
@@ -74,7 +84,7 @@ export class Notices {
       const { workflowId, runId } = workflowInfo();
       this.child = startChild(notifier, {
         workflowId: `${workflowId}-notices-${runId}`,
-        args: [notice],
+        args: this.idleLimit ? [notice, this.idleLimit] : [notice],
         // The notifier goes on delivering after the run has ended.
         parentClosePolicy: ParentClosePolicy.ABANDON,
         staticSummary: `notices: ${this.summary}`,

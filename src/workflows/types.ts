@@ -15,6 +15,11 @@ export interface DeployInput {
    * requiring it to pass the health gate, and ends `failed`.
    */
   allowUnhealthyCurrent?: boolean;
+  /**
+   * A promotion's release: the images of these repositories must resolve to
+   * exactly these digests, or the deploy stops before starting anything.
+   */
+  expectedDigests?: ReleaseImage[];
 }
 
 export interface PreflightOptions {
@@ -123,8 +128,20 @@ export interface StepProgress {
 
 export type DeployOutcome = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'failed';
 
-/** What a notice announces: a run starting, or how it ended. */
-export type NoticeKind = 'started' | DeployOutcome;
+/** What a promotion announces along the way, and how it ended. */
+export type PromotionNoticeKind =
+  | 'approval-needed'
+  | 'approval-reminder'
+  | 'approved'
+  | 'released'
+  | 'rejected'
+  | 'expired'
+  | 'promotion-rolled-back'
+  | 'promotion-failed'
+  | 'promotion-done';
+
+/** What a notice announces: a run starting, a step a person must know of, or how it ended. */
+export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind;
 
 /** A notice for people (Discord): plain facts about one run, never a secret. */
 export interface Notice {
@@ -139,6 +156,10 @@ export interface Notice {
   failedService?: string;
   logTail?: string;
   previousVersion?: string;
+  /** Promotion: the command that answers it, who answered, and each device's state. */
+  approveCommand?: string;
+  decidedBy?: string;
+  devices?: string;
 }
 
 export interface DeployProgress {
@@ -182,4 +203,166 @@ export interface BackupRecord {
   path: string;
   sha256: string;
   bytes: number;
+}
+
+/** A registry reached over its HTTP API (v2), without auth. */
+export interface RegistryTarget {
+  /** The registry's HTTP base, e.g. http://127.0.0.1:5000. */
+  url: string;
+}
+
+/** One image of a release, by what it is rather than what it is called. */
+export interface ReleaseImage {
+  repository: string;
+  /** sha256:..., the manifest digest; for a multi-platform image, the digest of the list (index), not of one platform. */
+  digest: string;
+}
+
+/** Where one tag points in each repository: repository -> digest, or null where the tag does not exist. */
+export type TagSnapshot = Record<string, string | null>;
+
+// ---- Promotion: the tested release to production, behind a person's yes ----
+
+/** What `smokestack promote RELEASE` asks for. */
+export interface PromoteInput {
+  /** The new release's tag, e.g. v1.4.0: Docker's tag grammar, never `latest`. */
+  release: string;
+  /** Who asked (CLI user, CI actor): may not approve it unless the configuration allows. */
+  requestedBy?: string;
+}
+
+/** An approver's answer, by update or by signal. The name is self-declared (Temporal does not authenticate it). */
+export interface ApprovalAnswer {
+  by: string;
+  reason: string;
+}
+
+/** How the approval gate was answered: the decision, and who, when, why. */
+export interface ApprovalDecision extends ApprovalAnswer {
+  decision: 'approved' | 'rejected';
+  at: number;
+  /** 'update' (the CLI) or 'signal' (Web UI, temporal workflow signal). */
+  via: 'update' | 'signal';
+}
+
+/** An answer the gate refused (only signals are recorded: a refused update never enters history). */
+export interface RefusedAnswer extends ApprovalAnswer {
+  answer: 'approve' | 'reject';
+  at: number;
+  why: string;
+}
+
+/** How many devices at a time, and when, a promotion updates. */
+export interface RolloutStrategy {
+  strategy: 'rolling' | 'immediate' | 'window';
+  /** rolling: devices per batch. */
+  batchSize: number;
+  /** rolling: pause after each batch. */
+  pauseSeconds: number;
+  /** rolling: stop once more than this many devices failed (rolled back or gave up). */
+  maxFailures: number;
+  /** immediate and window: devices updated at once. */
+  concurrency: number;
+  /** window: device updates start only between these local times (HH:MM) in this IANA time zone. */
+  window?: { start: string; end: string; timeZone: string };
+}
+
+/** One funnel rule: the public HTTPS port and the local port it serves. */
+export interface FunnelRule {
+  https: number;
+  target: number;
+}
+
+/** A promotion fixed at its start from smokestack.yml: names and numbers, never a secret. */
+export interface PromotionPlan {
+  release: string;
+  /** The dev environments whose running images are the candidate. */
+  from: string[];
+  /** The cloud environment deployed first. */
+  to: string;
+  devices: string[];
+  /** How each device (and the cloud environment, for its funnel) is reached. */
+  hosts: Record<string, HostTarget>;
+  registry: RegistryTarget;
+  /** The repositories a release tags: the application's own images. */
+  repositories: string[];
+  approvers: string[];
+  allowSelfApproval: boolean;
+  approvalTimeoutSeconds: number;
+  reminderSeconds: number;
+  funnel: FunnelRule[];
+  deviceWait: { limitSeconds: number; probeMaxSeconds: number };
+  rollout: RolloutStrategy;
+}
+
+/** What a dev environment runs now, by its host and by its record. */
+export interface RunningStack {
+  environment: string;
+  /** VERSION in the stack's .env, or null when no stack is there. */
+  version: string | null;
+  images: ServiceImage[];
+  healthy: boolean;
+  problems?: string;
+}
+
+/** The last deploy of an environment as Temporal recorded it. */
+export interface LastDeploy {
+  environment: string;
+  outcome: DeployOutcome | 'running' | 'none' | 'unknown';
+  version?: string;
+  services: ServiceImage[];
+}
+
+/** The exact images a promotion releases, and where each came from. */
+export interface Candidate {
+  /** The version dev runs (its tag there, e.g. nightly or v2). */
+  sourceVersion: string;
+  images: (ReleaseImage & { from: string })[];
+}
+
+export type DeviceState = 'pending' | 'waiting' | 'updating' | 'updated' | 'rolled-back' | 'failed' | 'gave-up' | 'skipped';
+
+export interface DeviceReport {
+  device: string;
+  state: DeviceState;
+  /** When the device was first waited for, and when its state last changed. */
+  waitingSince?: number;
+  at?: number;
+  probes?: number;
+  detail?: string;
+}
+
+/** What a device update child is given. */
+export interface DeviceUpdateInput {
+  device: string;
+  host: HostTarget;
+  release: string;
+  requestedBy?: string;
+  expectedDigests: ReleaseImage[];
+  wait: { limitSeconds: number; probeMaxSeconds: number };
+  /** Carried over a continue-as-new, so the wait's limit counts from the first probe. */
+  waitingSince?: number;
+  probes?: number;
+}
+
+export type PromotionOutcome = 'released' | 'partly-released' | 'rejected' | 'expired' | 'rolled-back' | 'failed';
+
+export interface PromotionProgress {
+  release: string;
+  requestedBy?: string;
+  phase: 'validating' | 'waiting for approval' | 'releasing' | 'updating devices' | 'compensating' | 'done';
+  outcome?: PromotionOutcome;
+  candidate?: Candidate;
+  approvers: string[];
+  waitingSince?: number;
+  decision?: ApprovalDecision;
+  refused: RefusedAnswer[];
+  steps: StepProgress[];
+  devices: DeviceReport[];
+}
+
+export interface PromotionResult extends Omit<PromotionProgress, 'phase'> {
+  outcome: PromotionOutcome;
+  error?: string;
+  failureType?: string;
 }

@@ -46,15 +46,27 @@ export function schemaMap(schema: z.ZodType): SchemaMap {
   return { fields: [...fields], objects };
 }
 
-/** The values at a field path of a document, with their concrete paths ("<name>" stands for every key). */
+/**
+ * The values at a field path of a document, with their concrete paths ("<name>"
+ * stands for every key, "name[]" for every element of the array at name).
+ */
 export function valuesAt(doc: unknown, path: string): Array<[at: string, value: any]> {
   let found: Array<[string[], any]> = [[[], doc]];
-  for (const segment of path ? path.split('.') : []) {
-    found = found.flatMap(([at, value]): Array<[string[], any]> => {
+  const step = (from: Array<[string[], any]>, segment: string): Array<[string[], any]> =>
+    from.flatMap(([at, value]): Array<[string[], any]> => {
       if (value === null || typeof value !== 'object') return [];
       if (segment === '<name>') return Object.entries(value).map(([key, child]) => [[...at, key], child]);
       return segment in value ? [[[...at, segment], value[segment]]] : [];
     });
+  for (const segment of path ? path.split('.') : []) {
+    const [name, ...arrays] = segment.split('[]');
+    found = step(found, name!);
+    // Each "[]" after the name: every element, at its index (as the loader names it: funnel.0).
+    for (const _ of arrays) {
+      found = found.flatMap(([at, value]): Array<[string[], any]> =>
+        Array.isArray(value) ? value.map((element, index): [string[], any] => [[...at, String(index)], element]) : [],
+      );
+    }
   }
   return found.map(([at, value]) => [at.join('.'), value]);
 }

@@ -43,6 +43,32 @@ const full = () => ({
       minFreeDiskMb: 2048,
       retention: { keep: 3 },
     },
+    'prod-cloud': { ...minimalEnvironment(), host: 'prod.example', deployDir: '/opt/smart-smoker-prod' },
+    smoker: { ...minimalEnvironment(), kind: 'device', host: 'smoker.example', deployDir: '/opt/smart-smoker' },
+  },
+  promotion: {
+    from: ['dev-cloud'],
+    to: 'prod-cloud',
+    devices: ['smoker'],
+    registry: { url: 'https://registry.example' },
+    repositories: ['benjr70/smart-smoker-backend', 'benjr70/smart-smoker-frontend'],
+    approvers: ['alice', 'bob@example.com'],
+    allowSelfApproval: false,
+    approvalTimeoutSeconds: 3600,
+    reminderSeconds: 600,
+    funnel: [
+      { https: 443, target: 80 },
+      { https: 8443, target: 3001 },
+    ],
+    deviceWait: { limitSeconds: 86400, probeMaxSeconds: 60 },
+    rollout: {
+      strategy: 'window',
+      batchSize: 2,
+      pauseSeconds: 30,
+      maxFailures: 1,
+      concurrency: 5,
+      window: { start: '22:00', end: '06:00', timeZone: 'Europe/Berlin' },
+    },
   },
 });
 
@@ -74,6 +100,9 @@ const UNWRITABLE = 'holds a single quote or a line break, which a .env file cann
 const SECRET_FORMS = 'must be { env: NAME } or { file: PATH }, with encode: uri if the value is used inside a URL';
 const ENV_VAR_NAME = 'must be an environment variable name: A-Z, 0-9 and "_"';
 const CONTAINER_NAME = 'must be a Docker container name';
+const REPOSITORY_NAME = 'must be a repository name like owner/image';
+const PERSON_NAME = 'must be a user name (letters, digits, "_", ".", "@", "-")';
+const LOCAL_TIME = 'must be a local time HH:MM';
 
 type Mutation = (c: any) => void;
 
@@ -109,7 +138,8 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   ],
   'notifications.discord.apiBase': [[(c) => (c.notifications.discord.apiBase = 'discord.com/api'), `notifications.discord.apiBase: ${URL_PROBLEM}`]],
   environments: [
-    [(c) => (c.environments = {}), 'environments: at least one environment is needed'],
+    // Without the promotion section, which would also name its environments unknown.
+    [(c) => ((c.environments = {}), delete c.promotion), 'environments: at least one environment is needed'],
     [(c) => delete c.environments, 'environments: Invalid input: expected record, received undefined'],
   ],
   'environments.<name>': [
@@ -216,6 +246,111 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'environments.<name>.minFreeDiskMb': [[(c) => (env(c).minFreeDiskMb = -1), 'environments.dev-cloud.minFreeDiskMb: Too small: expected number to be >=0']],
   'environments.<name>.retention': [[(c) => (env(c).retention = 5), 'environments.dev-cloud.retention: Invalid input: expected object, received number']],
   'environments.<name>.retention.keep': [[(c) => (env(c).retention = { keep: 0 }), 'environments.dev-cloud.retention.keep: Too small: expected number to be >=1']],
+  promotion: [[(c) => (c.promotion = 'prod-cloud'), 'promotion: Invalid input: expected object, received string']],
+  'promotion.from': [
+    [(c) => (c.promotion.from = []), 'promotion.from: Too small: expected array to have >=1 items'],
+    [(c) => (c.promotion.from = 'dev-cloud'), 'promotion.from: Invalid input: expected array, received string'],
+    [(c) => (c.promotion.from = ['dev-cloud', 'staging']), 'promotion.from.1: unknown environment "staging"'],
+  ],
+  'promotion.to': [
+    [(c) => (c.promotion.to = 'production'), 'promotion.to: unknown environment "production"'],
+    [(c) => (c.promotion.to = 'smoker'), 'promotion.to: "smoker" is a device environment, not a cloud one'],
+    [(c) => (c.promotion.to = ['prod-cloud']), 'promotion.to: Invalid input: expected string, received array'],
+  ],
+  'promotion.devices': [
+    [(c) => (c.promotion.devices = ['smoker', 'fridge']), 'promotion.devices.1: unknown environment "fridge"'],
+    [(c) => (c.promotion.devices = ['prod-cloud']), 'promotion.devices.0: "prod-cloud" is a cloud environment, not a device one'],
+    [(c) => (c.promotion.devices = 'smoker'), 'promotion.devices: Invalid input: expected array, received string'],
+  ],
+  'promotion.registry': [
+    [(c) => delete c.promotion.registry, 'promotion.registry: Invalid input: expected object, received undefined'],
+    [(c) => (c.promotion.registry = 'https://registry-1.docker.io'), 'promotion.registry: Invalid input: expected object, received string'],
+  ],
+  'promotion.registry.url': [
+    [(c) => (c.promotion.registry.url = 'registry-1.docker.io'), `promotion.registry.url: ${URL_PROBLEM}`],
+    [(c) => delete c.promotion.registry.url, 'promotion.registry.url: Invalid input: expected string, received undefined'],
+  ],
+  'promotion.repositories': [
+    [(c) => (c.promotion.repositories = []), 'promotion.repositories: Too small: expected array to have >=1 items'],
+    [(c) => delete c.promotion.repositories, 'promotion.repositories: Invalid input: expected array, received undefined'],
+    [(c) => (c.promotion.repositories = ['Benjr70/Smart-Smoker']), `promotion.repositories.0: ${REPOSITORY_NAME}`],
+    [(c) => (c.promotion.repositories = ['benjr70/smart-smoker-backend:latest']), `promotion.repositories.0: ${REPOSITORY_NAME}`],
+    [(c) => (c.promotion.repositories = ['benjr70//backend']), `promotion.repositories.0: ${REPOSITORY_NAME}`],
+  ],
+  'promotion.approvers': [
+    [(c) => (c.promotion.approvers = []), 'promotion.approvers: Too small: expected array to have >=1 items'],
+    [(c) => (c.promotion.approvers = 'alice'), 'promotion.approvers: Invalid input: expected array, received string'],
+    [(c) => (c.promotion.approvers = ['alice', 'bob smith']), `promotion.approvers.1: ${PERSON_NAME}`],
+  ],
+  'promotion.allowSelfApproval': [
+    [(c) => (c.promotion.allowSelfApproval = 'yes'), 'promotion.allowSelfApproval: Invalid input: expected boolean, received string'],
+  ],
+  'promotion.approvalTimeoutSeconds': [
+    [(c) => (c.promotion.approvalTimeoutSeconds = 1), 'promotion.approvalTimeoutSeconds: Too small: expected number to be >=5'],
+    [(c) => (c.promotion.approvalTimeoutSeconds = 31 * 86400), 'promotion.approvalTimeoutSeconds: Too big: expected number to be <=2592000'],
+    [(c) => (c.promotion.approvalTimeoutSeconds = 60.5), 'promotion.approvalTimeoutSeconds: Invalid input: expected int, received number'],
+  ],
+  'promotion.reminderSeconds': [
+    [(c) => (c.promotion.reminderSeconds = 0), 'promotion.reminderSeconds: Too small: expected number to be >=5'],
+    [(c) => (c.promotion.reminderSeconds = '1h'), 'promotion.reminderSeconds: Invalid input: expected number, received string'],
+  ],
+  'promotion.funnel': [
+    [(c) => (c.promotion.funnel = { https: 443, target: 80 }), 'promotion.funnel: Invalid input: expected array, received object'],
+    [(c) => (c.promotion.funnel = ['443:80']), 'promotion.funnel.0: Invalid input: expected object, received string'],
+  ],
+  'promotion.funnel[].https': [
+    [(c) => (c.promotion.funnel[1].https = 0), 'promotion.funnel.1.https: Too small: expected number to be >=1'],
+    [(c) => delete c.promotion.funnel[0].https, 'promotion.funnel.0.https: Invalid input: expected number, received undefined'],
+  ],
+  'promotion.funnel[].target': [
+    [(c) => (c.promotion.funnel[0].target = 65536), 'promotion.funnel.0.target: Too big: expected number to be <=65535'],
+    [(c) => (c.promotion.funnel[1].target = '3001'), 'promotion.funnel.1.target: Invalid input: expected number, received string'],
+  ],
+  'promotion.deviceWait': [[(c) => (c.promotion.deviceWait = '14d'), 'promotion.deviceWait: Invalid input: expected object, received string']],
+  'promotion.deviceWait.limitSeconds': [
+    [(c) => (c.promotion.deviceWait.limitSeconds = 5), 'promotion.deviceWait.limitSeconds: Too small: expected number to be >=10'],
+  ],
+  'promotion.deviceWait.probeMaxSeconds': [
+    [(c) => (c.promotion.deviceWait.probeMaxSeconds = 0), 'promotion.deviceWait.probeMaxSeconds: Too small: expected number to be >=1'],
+    [(c) => (c.promotion.deviceWait.probeMaxSeconds = 3601), 'promotion.deviceWait.probeMaxSeconds: Too big: expected number to be <=3600'],
+  ],
+  'promotion.rollout': [[(c) => (c.promotion.rollout = 'rolling'), 'promotion.rollout: Invalid input: expected object, received string']],
+  'promotion.rollout.strategy': [
+    [
+      (c) => (c.promotion.rollout.strategy = 'canary'),
+      'promotion.rollout.strategy: Invalid option: expected one of "rolling"|"immediate"|"window"',
+    ],
+  ],
+  'promotion.rollout.batchSize': [
+    [(c) => (c.promotion.rollout.batchSize = 0), 'promotion.rollout.batchSize: Too small: expected number to be >=1'],
+    [(c) => (c.promotion.rollout.batchSize = 1001), 'promotion.rollout.batchSize: Too big: expected number to be <=1000'],
+  ],
+  'promotion.rollout.pauseSeconds': [
+    [(c) => (c.promotion.rollout.pauseSeconds = -1), 'promotion.rollout.pauseSeconds: Too small: expected number to be >=0'],
+    [(c) => (c.promotion.rollout.pauseSeconds = 86401), 'promotion.rollout.pauseSeconds: Too big: expected number to be <=86400'],
+  ],
+  'promotion.rollout.maxFailures': [
+    [(c) => (c.promotion.rollout.maxFailures = -1), 'promotion.rollout.maxFailures: Too small: expected number to be >=0'],
+    [(c) => (c.promotion.rollout.maxFailures = 0.5), 'promotion.rollout.maxFailures: Invalid input: expected int, received number'],
+  ],
+  'promotion.rollout.concurrency': [
+    [(c) => (c.promotion.rollout.concurrency = 0), 'promotion.rollout.concurrency: Too small: expected number to be >=1'],
+  ],
+  'promotion.rollout.window': [
+    [(c) => delete c.promotion.rollout.window, 'promotion.rollout.window: strategy window needs a window: { start, end, timeZone }'],
+    [(c) => (c.promotion.rollout.window = '22:00-06:00'), 'promotion.rollout.window: Invalid input: expected object, received string'],
+  ],
+  'promotion.rollout.window.start': [
+    [(c) => (c.promotion.rollout.window.start = '24:00'), `promotion.rollout.window.start: ${LOCAL_TIME}`],
+    [(c) => (c.promotion.rollout.window.start = '9:00'), `promotion.rollout.window.start: ${LOCAL_TIME}`],
+  ],
+  'promotion.rollout.window.end': [
+    [(c) => (c.promotion.rollout.window.end = '06:60'), `promotion.rollout.window.end: ${LOCAL_TIME}`],
+    [(c) => delete c.promotion.rollout.window.end, 'promotion.rollout.window.end: Invalid input: expected string, received undefined'],
+  ],
+  'promotion.rollout.window.timeZone': [
+    [(c) => (c.promotion.rollout.window.timeZone = 'Mars/Olympus_Mons'), 'promotion.rollout.window.timeZone: must be an IANA time zone, e.g. Europe/Berlin'],
+  ],
 };
 
 const schema = schemaMap(configSchema);
@@ -297,13 +432,12 @@ describe('configuration', () => {
       'prod-cloud',
       'virtual-smoker',
       'smoker',
+      'smoker-2',
+      'smoker-3',
     ]);
-    expect(Object.keys(loadConfig(join(REPO_ROOT, 'config/smart-smoker.example.yml')).environments)).toEqual([
-      'dev-cloud',
-      'prod-cloud',
-      'virtual-smoker',
-      'smoker',
-    ]);
+    const example = loadConfig(join(REPO_ROOT, 'config/smart-smoker.example.yml'));
+    expect(Object.keys(example.environments)).toEqual(['dev-cloud', 'prod-cloud', 'virtual-smoker', 'smoker']);
+    expect(example.promotion).toMatchObject({ from: ['dev-cloud', 'virtual-smoker'], to: 'prod-cloud', devices: ['smoker'] });
   });
 });
 

@@ -116,7 +116,8 @@ interface Fakes {
 function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; overrides?: Partial<Activities> } = {}): Fakes {
   const plan = options.plan ?? planFixture();
   const point = options.point ?? POINT;
-  const defaults: Activities = {
+  // The deploy's own activities; the promotion's are left out (the deploy never calls them).
+  const defaults: Partial<Activities> = {
     planDeploy: async () => plan,
     notify: async () => undefined,
     preflight: async () => FACTS,
@@ -364,7 +365,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(fakes.callsOf('holdServices')[0]!.args).toEqual([plan, FACTS]);
       expect(fakes.callsOf('releaseServices')[0]!.args).toEqual([plan, FACTS]);
       // A deploy of exact images (a rollback by digest) hands them to the pull.
-      expect(fakes.callsOf('pullImages')[0]!.args).toEqual([plan, FACTS, exact]);
+      expect(fakes.callsOf('pullImages')[0]!.args).toEqual([plan, FACTS, exact, undefined]);
       // The newest backup is never pruned: it is this deploy's.
       expect(fakes.callsOf('pruneHost')[0]!.args).toEqual([plan, { rollbackPoint: POINT.savedDir, backup: BACKUP.path }]);
       expect(Object.fromEntries(result.steps.map((s) => [s.name, s.detail]))['hold services']).toBe('stopped watchtower');

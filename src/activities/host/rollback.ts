@@ -72,7 +72,7 @@ interface ContainerInfo {
 }
 
 /** Each container's compose service, image ID and registry digest. */
-async function imagesOfContainers(host: RemoteHost, ids: string[]): Promise<ServiceImage[]> {
+export async function imagesOfContainers(host: RemoteHost, ids: string[]): Promise<ServiceImage[]> {
   const containers = jsonLines<ContainerInfo>(await host.check(inspectContainers(ids)));
   const imageIds = [...new Set(containers.map((c) => c.Image))];
   const images = jsonLines<{ Id: string; RepoDigests?: string[] }>(await host.check(inspectImages(imageIds)));

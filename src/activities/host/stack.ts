@@ -8,8 +8,9 @@ import { composeConfig, composePull, composeStop, composeUp, type ComposeProject
 import { containerLogs, inspectImages, pullImage } from '../../commands/docker.ts';
 import { listFiles, makeDir, writeFile } from '../../commands/files.ts';
 import { RemoteCommandError, type RemoteHost } from '../../ssh/executor.ts';
-import type { DeployPlan, HostFacts, ServiceImage } from '../../workflows/types.ts';
+import type { DeployPlan, HostFacts, ReleaseImage, ServiceImage } from '../../workflows/types.ts';
 import { digestFor, isMissingImage } from '../registry/images.ts';
+import { digestIn, repositoryOf } from '../../workflows/image-refs.ts';
 import { describe, type Command } from '../../commands/command.ts';
 import { composeUpTimeoutSeconds, PULL_TIMEOUT_SECONDS, RELEASE_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
 import { jsonLines, lastLines } from '../output.ts';
@@ -54,7 +55,7 @@ export async function uploadStack(plan: DeployPlan): Promise<void> {
  * Pulls the stack's images, then pins each service to the digest it got.
  * Given exact images (a rollback to a recorded version), pulls those by digest instead.
  */
-export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: ServiceImage[]): Promise<ServiceImage[]> {
+export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: ServiceImage[], expected?: ReleaseImage[]): Promise<ServiceImage[]> {
   return onHost(plan.host, async (host) => {
     const project = composeProject(plan, facts, false);
     let images: ServiceImage[];
@@ -65,8 +66,22 @@ export async function pullImages(plan: DeployPlan, facts: HostFacts, exact?: Ser
       await pull(host, composePull(project));
       images = await resolveImages(host, project);
     }
+    // Checked before the pins are written: a stack never starts on images that are not the release's.
+    if (expected) {
+      const wrong = mismatchedImages(images, expected);
+      if (wrong.length > 0) throw failure('ImageMismatch', `not the release's images: ${wrong.join('; ')}`);
+    }
     await host.check(writeFile(posix.join(plan.deployDir, PINS_FILE), pinsFile(plan, images, composeFileVersion(plan))));
     return images;
+  });
+}
+
+/** Each image of an expected repository that did not resolve to the expected digest, described. */
+export function mismatchedImages(images: ServiceImage[], expected: ReleaseImage[]): string[] {
+  return images.flatMap((image) => {
+    const want = expected.find((e) => e.repository === repositoryOf(image.image));
+    const got = digestIn(image.digest);
+    return want && got !== want.digest ? [`${image.service} runs ${image.image} at ${got ?? 'no registry digest'}, the release has ${want.digest}`] : [];
   });
 }
 

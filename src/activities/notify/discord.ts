@@ -32,6 +32,15 @@ const COLORS: Record<NoticeKind, number> = {
   'rolled-back': 0xe74c3c,
   'rollback-failed': 0x992d22,
   failed: 0xe74c3c,
+  'approval-needed': 0xf1c40f,
+  'approval-reminder': 0xf1c40f,
+  approved: 0x3498db,
+  released: 0x2ecc71,
+  rejected: 0x95a5a6,
+  expired: 0x95a5a6,
+  'promotion-rolled-back': 0xe74c3c,
+  'promotion-failed': 0xe74c3c,
+  'promotion-done': 0x2ecc71,
 };
 
 function truncate(text: string, max: number): string {
@@ -87,6 +96,24 @@ function headline(n: DeployNotice): { title: string; description?: string } {
       };
     case 'failed':
       return { title: `❌ ${env}: deploy of ${n.version} failed` };
+    case 'approval-needed':
+      return { title: `🔐 ${env}: approval needed for ${n.version}`, description: n.approveCommand ? `Approve or reject with:\n\`${n.approveCommand}\`` : undefined };
+    case 'approval-reminder':
+      return { title: `⏰ ${env}: ${n.version} still waits for approval`, description: n.approveCommand ? `\`${n.approveCommand}\`` : undefined };
+    case 'approved':
+      return { title: `👍 ${env}: ${n.version} approved by ${n.decidedBy ?? 'an approver'}` };
+    case 'released':
+      return { title: `✅ ${env}: ${n.version} released`, description: n.devices ? `Devices: ${n.devices}` : undefined };
+    case 'rejected':
+      return { title: `🛑 ${env}: ${n.version} rejected by ${n.decidedBy ?? 'an approver'}`, description: 'Nothing was changed.' };
+    case 'expired':
+      return { title: `⌛ ${env}: approval of ${n.version} expired`, description: 'Nobody answered in time. Nothing was changed.' };
+    case 'promotion-rolled-back':
+      return { title: `↩️ ${env}: promotion of ${n.version} rolled back`, description: `The release failed and was undone. ${n.devices ? `Devices: ${n.devices}` : ''}`.trim() };
+    case 'promotion-failed':
+      return { title: `❌ ${env}: promotion of ${n.version} failed` };
+    case 'promotion-done':
+      return { title: `🏁 ${env}: promotion of ${n.version} ended`, description: n.devices ? `Devices: ${n.devices}` : undefined };
   }
 }
 
@@ -102,6 +129,7 @@ export function noticeEmbed(n: DeployNotice): APIEmbed {
   add('Previous version', n.previousVersion, true);
   add('Duration', n.durationSeconds === undefined ? undefined : formatDuration(n.durationSeconds), true);
   add('Requested by', n.requestedBy, true);
+  add('Decided by', n.decidedBy, true);
   add('Failed service', n.failedService, true);
   add('Reason', n.reason, false);
   if (n.logTail) add('Last log lines', logBlock(n.logTail), false);

@@ -1,14 +1,8 @@
 // Image references and digests: which manifest a container really runs.
+import { repositoryOf } from '../../workflows/image-refs.ts';
 import type { ServiceImage } from '../../workflows/types.ts';
 
-/** The repository part of a reference, Docker Hub prefixes removed: "mongo:7.0" -> "mongo". */
-export function repositoryOf(ref: string): string {
-  let name = ref.split('@')[0]!;
-  const lastSlash = name.lastIndexOf('/');
-  const colon = name.lastIndexOf(':');
-  if (colon > lastSlash) name = name.slice(0, colon);
-  return name.replace(/^(docker\.io|index\.docker\.io|registry-1\.docker\.io)\//, '').replace(/^library\//, '');
-}
+export { repositoryOf };
 
 /** The RepoDigests entry for this reference's repository, if the image came from a registry. */
 export function digestFor(ref: string, repoDigests: readonly string[]): string | null {
