@@ -163,6 +163,7 @@ const rolloutSchema = z
         timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').describe('IANA time zone of the window.'),
       })
       .strict()
+      .refine((w) => w.start !== w.end, { message: 'start and end must differ (a window of no time never opens)', path: ['end'] })
       .optional()
       .describe('window: when device updates may start, every day.'),
   })

@@ -83,6 +83,9 @@ export function msUntilWindow(at: number, window: { start: string; end: string; 
   return Math.max(1, minutes * 60_000 - (at % 60_000));
 }
 
+/** Sleeps at most an hour at a time: a clock change (DST) during the wait is then seen in time. */
+const LONGEST_SLEEP_MS = 3_600_000;
+
 async function untilInside(window: { start: string; end: string; timeZone: string }): Promise<void> {
-  for (let wait = msUntilWindow(Date.now(), window); wait > 0; wait = msUntilWindow(Date.now(), window)) await sleep(wait);
+  for (let wait = msUntilWindow(Date.now(), window); wait > 0; wait = msUntilWindow(Date.now(), window)) await sleep(Math.min(wait, LONGEST_SLEEP_MS));
 }

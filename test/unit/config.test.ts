@@ -347,6 +347,7 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'promotion.rollout.window.end': [
     [(c) => (c.promotion.rollout.window.end = '06:60'), `promotion.rollout.window.end: ${LOCAL_TIME}`],
     [(c) => delete c.promotion.rollout.window.end, 'promotion.rollout.window.end: Invalid input: expected string, received undefined'],
+    [(c) => (c.promotion.rollout.window.end = c.promotion.rollout.window.start), 'promotion.rollout.window.end: start and end must differ (a window of no time never opens)'],
   ],
   'promotion.rollout.window.timeZone': [
     [(c) => (c.promotion.rollout.window.timeZone = 'Mars/Olympus_Mons'), 'promotion.rollout.window.timeZone: must be an IANA time zone, e.g. Europe/Berlin'],
