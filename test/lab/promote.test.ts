@@ -19,6 +19,7 @@ import { runCli } from '../support/cli.ts';
 import { recordWorkerNotices, type DiscordRecorder } from '../support/discord-recorder.ts';
 import { CLOUD_APPS, hostContainer, onHost, registryDigest, runningDigests, type LabHost } from '../support/lab.ts';
 import { LAB_REGISTRY } from '../support/paths.ts';
+import { copyTag } from '../support/registry.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
 
@@ -266,6 +267,8 @@ describe('promote', () => {
       prod.health.timeoutSeconds = 20;
     });
     try {
+      // latest on v1, so that a latest left on the release would show.
+      for (const repo of REPOS) await copyTag(repo, 'v1', 'latest');
       const before = await snapshot();
       const prodBefore = digestsOn('prod-cloud', CLOUD_APPS);
       const piBefore = containers('smoker');
@@ -283,6 +286,7 @@ describe('promote', () => {
       // Dev is healthy on the same digests: the configuration, not the images, broke prod-cloud.
       expect(digestsOn('prod-cloud', CLOUD_APPS)).toEqual(prodBefore);
       expect((await snapshot()).latest).toEqual(before.latest);
+      expect(before.latest['benjr70/smart-smoker-backend']).toBe(await registryDigest('benjr70/smart-smoker-backend', 'v1'));
       // The Pi was never touched: the very same containers.
       expect(containers('smoker')).toBe(piBefore);
     } finally {

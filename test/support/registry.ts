@@ -26,3 +26,8 @@ export async function moveTag(repo: string, tag: string, from: string): Promise<
   await putManifest(repo, tag, await getManifest(repo, from));
   return () => putManifest(repo, tag, original);
 }
+
+/** Points repo:tag at the content of repo:from, whether or not the tag exists. */
+export async function copyTag(repo: string, from: string, tag: string): Promise<void> {
+  await putManifest(repo, tag, await getManifest(repo, from));
+}
