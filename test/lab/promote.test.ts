@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
 import { Client, Connection, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { parse, stringify } from 'yaml';
@@ -55,6 +55,8 @@ const startWorker = async () => {
   workers.push(w);
   return w;
 };
+
+const cliEnv = { TEMPORAL_ADDRESS: address, SMOKESTACK_TASK_QUEUE: taskQueue };
 
 const release = () => `v9.${Date.now().toString(36)}`;
 
@@ -137,6 +139,12 @@ beforeAll(async () => {
   await stage();
 }, 300_000);
 
+// A test that fails mid-promotion must not leave it running for the next (one promotion at a time).
+afterEach(async () => {
+  const running = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
+  if ((await running.describe().catch(() => undefined))?.status.name === 'RUNNING') await running.terminate('test cleanup');
+});
+
 afterAll(async () => {
   // A failed test must not leave the Pi paused for the next file.
   execFileSync('bash', ['-c', `docker unpause ${hostContainer('smoker')} 2>/dev/null; true`]);
@@ -151,6 +159,10 @@ describe('promote', () => {
     const rel = release();
     const handle = await startPromotion(rel, 'carol');
     await waitingForApproval(handle);
+    // One promotion at a time: a second is refused, naming the running one.
+    const second = await runCli(['promote', `${rel}-b`, '--config', configFile], cliEnv);
+    expect(second.stdout).toContain(`refused: a promotion is already running: ${rel} (waiting for approval), requested by carol`);
+    expect(second.code).toBe(3);
 
     const refusedBy = async (by: string) =>
       handle.executeUpdate(approveUpdate, { args: [{ by, reason: 'looks fine' }] }).then(
@@ -160,7 +172,7 @@ describe('promote', () => {
     expect(await refusedBy('mallory')).toBe('mallory is not an approver (approvers: bob, carol)');
     expect(await refusedBy('carol')).toBe('carol requested this release and may not approve it: another approver must');
     // The same through the CLI: exit 2 and the reason.
-    const cli = await runCli(['approve', rel, '--as', 'mallory', '--reason', 'x', '--config', configFile], { TEMPORAL_ADDRESS: address });
+    const cli = await runCli(['approve', rel, '--as', 'mallory', '--reason', 'x', '--config', configFile], cliEnv);
     expect(cli.stdout).toContain('refused: mallory is not an approver');
     expect(cli.code).toBe(2);
     // A signal cannot be refused before history: it is recorded as refused and changes nothing.
@@ -232,7 +244,12 @@ describe('promote', () => {
 
   it('approved by signal: prod-cloud and the Pi run exactly dev\'s digests, tagged and funnelled', async () => {
     const rel = release();
-    const handle = await startPromotion(rel, 'carol');
+    // Started as CI starts it: the CLI prints how to answer, and returns.
+    const started = await runCli(['promote', rel, '--requested-by', 'carol', '--config', configFile], cliEnv);
+    expect(started.code, started.stderr).toBe(0);
+    expect(started.stdout).toContain(`approve: npx smokestack approve ${rel} --reason "…"`);
+    expect(started.stdout).toMatch(/Web UI: http:\/\/localhost:8233\/namespaces\/default\/workflows\/promote-production\/\S+\/history/);
+    const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
     await waitingForApproval(handle);
     await handle.signal(approveSignal, { by: 'bob', reason: 'tested on dev' });
     const result = (await handle.result()) as PromotionResult;
@@ -303,7 +320,7 @@ describe('promote', () => {
     await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', reason: 'go' }] });
     await waitFor(handle, (p) => p.devices[0]?.state === 'waiting', 'the Pi waited for', 180_000);
     await sleep(6000);
-    const status = await runCli(['status', 'production', '--config', configFile], { TEMPORAL_ADDRESS: address });
+    const status = await runCli(['status', 'production', '--config', configFile], cliEnv);
     expect(status.stdout).toMatch(/device smoker: waiting since \S+ \(\d+ probes\)/);
 
     // The worker dies while the promotion waits; a new one carries on.
