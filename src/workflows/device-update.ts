@@ -8,6 +8,7 @@ import {
   continueAsNew,
   executeChild,
   condition,
+  isCancellation,
   proxyActivities,
   setHandler,
   sleep,
@@ -32,6 +33,16 @@ const PROBES_PER_RUN = 200;
 const BUSY_PAUSE_SECONDS = 60;
 
 export async function deviceUpdate(input: DeviceUpdateInput): Promise<DeviceReport> {
+  try {
+    return await waitAndUpdate(input);
+  } catch (err) {
+    // A person gave up on this device (cancelled its child): the promotion goes on without it.
+    if (isCancellation(err)) return { device: input.device, state: 'gave-up', detail: 'cancelled by a person', at: Date.now() };
+    throw err;
+  }
+}
+
+async function waitAndUpdate(input: DeviceUpdateInput): Promise<DeviceReport> {
   const report: DeviceReport = { device: input.device, state: 'waiting', waitingSince: input.waitingSince ?? Date.now(), probes: input.probes ?? 0 };
   let nudged = false;
   setHandler(deviceOnlineSignal, () => void (nudged = true));
