@@ -1,5 +1,6 @@
 // The worker: runs smokestack's workflows and activities. CI's self-hosted
 // runner keeps one running; `npm run worker` starts one by hand.
+import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -10,13 +11,26 @@ import { temporalSettings } from './temporal/connection.ts';
 // Beside this file: src/workflows/index.ts under tsx, dist/workflows/index.js once compiled.
 export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(import.meta.url)}`, import.meta.url));
 
+/** The workflow code bundled by `npm run build` (src/bundle-workflows.ts), beside the compiled worker. */
+export const WORKFLOW_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+
+/**
+ * The compiled worker runs the bundle built with it; under tsx (tests, a
+ * worker started from source) the sources are bundled at start, so an edit
+ * is never run against a stale bundle.
+ */
+export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+  const compiled = extname(import.meta.url) === '.js';
+  return compiled && existsSync(WORKFLOW_BUNDLE) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } } : { workflowsPath };
+}
+
 export async function createWorker(
   connection: NativeConnection,
   namespace: string,
   taskQueue: string,
   configFile = configPath(),
 ): Promise<Worker> {
-  return Worker.create({ connection, namespace, taskQueue, workflowsPath, activities: createActivities({ configFile }) });
+  return Worker.create({ connection, namespace, taskQueue, ...workflowCode(), activities: createActivities({ configFile }) });
 }
 
 async function main(): Promise<void> {
