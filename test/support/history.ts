@@ -2,10 +2,13 @@
 // how many attempts, and when each was scheduled and closed. Tests assert
 // on these, not on the workflow's own account of itself.
 import type { WorkflowHandle } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
+// A default import: Node's ESM loader finds no named exports in this CommonJS package (the benchmarks run outside vitest).
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 const EventType = temporal.api.enums.v1.EventType;
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
 
 export interface ActivityRun {
   type: string;
