@@ -15,9 +15,10 @@ import {
 import { approveCommand, deviceLine, promotionSummary, rejectCommand } from '../workflows/promotion-report.ts';
 import { REFUSED_BEFORE_CHANGE } from '../workflows/failures.ts';
 import { ENVIRONMENT, VERSION } from '../temporal/search-attributes.ts';
-import type { PromoteInput, PromotionOutcome, PromotionProgress, PromotionResult } from '../workflows/types.ts';
+import type { PromoteInput, PromotionOutcome, PromotionResult } from '../workflows/types.ts';
 import { EXIT } from './exit-codes.ts';
 import { progressPrinter, stepLine } from './render.ts';
+import { describeRecorded } from './status-command.ts';
 import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
 
 type Write = (line: string) => void;
@@ -96,16 +97,11 @@ function failedResult(error: unknown): PromotionResult | undefined {
 /** Answers the pending promotion of `release`; a refused answer (not an approver, own release) exits 2 with the reason. */
 export async function answerPromotion(client: Client, answer: 'approve' | 'reject', release: string, by: string, reason: string, write: Write): Promise<number> {
   const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
-  let progress: PromotionProgress;
-  try {
-    const desc = await handle.describe();
-    if (desc.status.name !== 'RUNNING') throw new WorkflowNotFoundError('not running', PROMOTION_WORKFLOW_ID, undefined);
-    progress = await handle.query(promotionProgressQuery);
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  if ((await describeRecorded(handle))?.status.name !== 'RUNNING') {
     write(`no promotion is running: nothing to ${answer}`);
     return EXIT.failed;
   }
+  const progress = await handle.query(promotionProgressQuery);
   if (progress.release !== release) {
     write(`refused: the running promotion is of ${progress.release}, not ${release}`);
     return EXIT.invalid;
@@ -124,15 +120,10 @@ export async function answerPromotion(client: Client, answer: 'approve' | 'rejec
 /** `status production`: the promotion step by step, who it waits for, and each device. */
 export async function showPromotionStatus(client: Client, settings: TemporalSettings, write: Write): Promise<number> {
   const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
-  let desc;
-  try {
-    desc = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      write('production: no promotion recorded yet');
-      return EXIT.succeeded;
-    }
-    throw err;
+  const desc = await describeRecorded(handle);
+  if (!desc) {
+    write('production: no promotion recorded yet');
+    return EXIT.succeeded;
   }
   const p = await handle.query(promotionProgressQuery);
   const running = desc.status.name === 'RUNNING';

@@ -4,10 +4,8 @@
 // when they all agree. Pure: the promotion calls it with what its
 // activities read. Anything else refuses the promotion, naming what runs where.
 import { failure } from './failures.ts';
-import { digestIn, repositoryOf } from './image-refs.ts';
+import { digestIn, repositoryOf, shortDigest as short } from './image-refs.ts';
 import type { Candidate, LastDeploy, PromotionPlan, RunningStack } from './types.ts';
-
-const short = (digest: string | null): string => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : 'none');
 
 /** What one dev environment shows that keeps it from being released, or null. */
 export function devProblem(running: RunningStack, record: LastDeploy | undefined): string | null {

@@ -14,3 +14,6 @@ export function digestIn(ref: string | null | undefined): string | null {
   const at = ref?.lastIndexOf('@') ?? -1;
   return at >= 0 ? ref!.slice(at + 1) : null;
 }
+
+/** A digest as people read it in a line: its first 12 hex digits ("none" when there is none). */
+export const shortDigest = (digest: string | null | undefined): string => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : 'none');

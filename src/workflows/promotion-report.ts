@@ -1,9 +1,9 @@
 // What a promotion says about itself: step details, Web UI summaries, the
 // commands a person answers it with, and each device's line. Pure and
 // workflow-safe, so the runbook stays a runbook.
+import { shortDigest as short } from './image-refs.ts';
 import type { ApprovalDecision, Candidate, DeviceReport, PromoteInput, PromotionOutcome } from './types.ts';
 
-const short = (digest: string | null | undefined): string => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : 'none');
 
 export const promotionSummary = (input: PromoteInput): string =>
   `promote ${input.release} to production${input.requestedBy ? `, requested by ${input.requestedBy}` : ''}`;

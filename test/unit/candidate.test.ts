@@ -2,9 +2,9 @@
 // environments run now, by digest, and every reason dev is not releasable.
 // Pure: built from what the promotion's activities would have read.
 import { describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
 import { candidateFrom, devProblem } from '../../src/workflows/candidate.ts';
 import type { LastDeploy, RunningStack, ServiceImage } from '../../src/workflows/types.ts';
+import { failureOf } from '../support/failures.ts';
 
 const sha = (c: string) => `sha256:${c.repeat(64)}`;
 const BACKEND = 'benjr70/smart-smoker-backend';
@@ -48,18 +48,6 @@ const recorded = (stack: RunningStack, over: Partial<LastDeploy> = {}): LastDepl
 
 const CLOUD = running('dev-cloud', CLOUD_IMAGES);
 const SMOKER = running('virtual-smoker', SMOKER_IMAGES);
-
-/** The ApplicationFailure `fn` throws (fails the test when it throws nothing or something else). */
-function failureOf(fn: () => unknown): ApplicationFailure {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(ApplicationFailure);
-  return thrown as ApplicationFailure;
-}
 
 /** The refusal of a candidate from these stacks and records. */
 function refused(stacks: RunningStack[], records: LastDeploy[]): string {

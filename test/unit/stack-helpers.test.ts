@@ -4,28 +4,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml } from 'yaml';
 import { digestFor, pinnedRef, repositoryOf } from '../../src/activities/registry/images.ts';
 import { envLine, readSecret } from '../../src/activities/secrets.ts';
 import { pinsFile } from '../../src/activities/host/stack.ts';
 import type { ServiceImage } from '../../src/workflows/types.ts';
+import { failureOf } from '../support/failures.ts';
 
 const SHA_A = `sha256:${'a'.repeat(64)}`;
 const SHA_B = `sha256:${'b'.repeat(64)}`;
 const SHA_C = `sha256:${'c'.repeat(64)}`;
-
-/** The ApplicationFailure `fn` throws (fails the test when it throws nothing or something else). */
-function failureOf(fn: () => unknown): ApplicationFailure {
-  let thrown: unknown;
-  try {
-    fn();
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(ApplicationFailure);
-  return thrown as ApplicationFailure;
-}
 
 describe('repositoryOf', () => {
   it.each([
