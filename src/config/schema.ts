@@ -151,9 +151,9 @@ const rolloutSchema = z
     strategy: z
       .enum(['rolling', 'immediate', 'window'])
       .default('rolling')
-      .describe('rolling: batches, stopping past maxFailures. immediate: all at once, concurrency at a time. window: like immediate, but only inside a daily time window.'),
-    batchSize: z.number().int().min(1).max(1000).default(1).describe('rolling: devices per batch.'),
-    pauseSeconds: z.number().min(0).max(86400).default(0).describe('rolling: pause after each batch.'),
+      .describe('rolling: batchSize at a time (in batches when pauseSeconds is set), stopping past maxFailures. immediate: all at once, concurrency at a time. window: like immediate, but only inside a daily time window.'),
+    batchSize: z.number().int().min(1).max(1000).default(1).describe('rolling: devices updating at once (per batch when pauseSeconds is set).'),
+    pauseSeconds: z.number().min(0).max(86400).default(0).describe('rolling: go in batches, pausing this long after each.'),
     maxFailures: z.number().int().min(0).default(0).describe('rolling: stop once more devices than this failed (rolled back or gave up waiting).'),
     concurrency: z.number().int().min(1).max(1000).default(10).describe('immediate and window: devices updated at once.'),
     window: z

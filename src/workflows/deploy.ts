@@ -66,7 +66,10 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   const notices = new Notices(report.deploySummary(input));
   const run: RunState = { startedAt: Date.now(), phase: 'deploying', images: [], backup: null, restoredUngated: false };
   setHandler(progressQuery, () => progressOf(input, run, runbook));
-  const notify = (kind: Notice['kind'], extra: Partial<Notice> = {}) => notices.send(noticeOf(input, run, kind, extra));
+  const notify = (kind: Notice['kind'], extra: Partial<Notice> = {}) => {
+    if (input.notices === 'failures' && (kind === 'started' || kind === 'succeeded')) return;
+    notices.send(noticeOf(input, run, kind, extra));
+  };
 
   try {
     const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input), report.describePlan));

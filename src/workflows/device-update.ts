@@ -77,7 +77,8 @@ async function waitAndUpdate(input: DeviceUpdateInput): Promise<DeviceReport> {
     try {
       const result = await executeChild(deploy, {
         workflowId: deployWorkflowId(input.device),
-        args: [{ environment: input.device, version: input.release, requestedBy: input.requestedBy, expectedDigests: input.expectedDigests }],
+        // The promotion's notices tell how the fleet went; a device speaks up only when its deploy fails.
+        args: [{ environment: input.device, version: input.release, requestedBy: input.requestedBy, expectedDigests: input.expectedDigests, notices: 'failures' }],
         staticSummary: `deploy ${input.release} → ${input.device} (promotion)`,
       });
       return end('updated', `${result.services.length} services by digest`);

@@ -1,5 +1,5 @@
 // How a promotion updates a fleet of devices, each in a child workflow of
-// its own: in batches that stop once too many failed (rolling), all at
+// its own: a few at a time, stopping once too many failed (rolling), all at
 // once with bounded concurrency (immediate), or only inside a daily time
 // window (window). Workflow-safe: sleep() is a durable timer, Date.now()
 // the workflow clock.
@@ -27,34 +27,51 @@ export async function rollOut(devices: string[], strategy: RolloutStrategy, upda
 }
 
 async function rolling(devices: string[], strategy: RolloutStrategy, update: UpdateDevice): Promise<DeviceReport[]> {
+  // Without a pause there is nothing to wait for between batches: a device
+  // starts as soon as a slot frees, so neither a slow nor an offline device
+  // holds up the rest. With a pause, batches soak before the next starts.
+  if (strategy.pauseSeconds === 0) return pool(devices, strategy.batchSize, update, strategy.maxFailures);
   const reports: DeviceReport[] = [];
   const batches = chunks(devices, strategy.batchSize);
   for (const [i, batch] of batches.entries()) {
     reports.push(...(await Promise.all(batch.map(update))));
     const failed = reports.filter((r) => FAILED_STATES.has(r.state)).length;
     if (failed > strategy.maxFailures) {
-      const why = `rollout stopped: ${failed} device(s) failed, more than maxFailures ${strategy.maxFailures}`;
-      for (const device of batches.slice(i + 1).flat()) reports.push({ device, state: 'skipped', detail: why, at: Date.now() });
+      for (const device of batches.slice(i + 1).flat()) reports.push(skipped(device, failed, strategy.maxFailures));
       break;
     }
-    if (strategy.pauseSeconds > 0 && i < batches.length - 1) await sleep(strategy.pauseSeconds * 1000);
+    if (i < batches.length - 1) await sleep(strategy.pauseSeconds * 1000);
   }
   return reports;
 }
 
-/** At most `limit` updates at a time, in the listed order; reports in the listed order. */
-async function pool(devices: string[], limit: number, update: UpdateDevice): Promise<DeviceReport[]> {
+/**
+ * At most `limit` updates at a time, in the listed order; reports in the
+ * listed order. Past `maxFailures` failed devices no new update starts (those
+ * under way finish) and the rest are skipped.
+ */
+async function pool(devices: string[], limit: number, update: UpdateDevice, maxFailures = Infinity): Promise<DeviceReport[]> {
   const reports: DeviceReport[] = new Array(devices.length);
   let next = 0;
+  let failed = 0;
   const lane = async (): Promise<void> => {
-    while (next < devices.length) {
+    while (next < devices.length && failed <= maxFailures) {
       const i = next++;
       reports[i] = await update(devices[i]!);
+      if (FAILED_STATES.has(reports[i]!.state)) failed++;
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, devices.length) }, lane));
+  for (let i = next; i < devices.length; i++) reports[i] = skipped(devices[i]!, failed, maxFailures);
   return reports;
 }
+
+const skipped = (device: string, failed: number, maxFailures: number): DeviceReport => ({
+  device,
+  state: 'skipped',
+  detail: `rollout stopped: ${failed} device(s) failed, more than maxFailures ${maxFailures}`,
+  at: Date.now(),
+});
 
 export function chunks<T>(items: T[], size: number): T[][] {
   const out: T[][] = [];

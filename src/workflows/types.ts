@@ -20,6 +20,12 @@ export interface DeployInput {
    * exactly these digests, or the deploy stops before starting anything.
    */
   expectedDigests?: ReleaseImage[];
+  /**
+   * Which notices go to Discord: `all` (default), or `failures` for a
+   * device updated by a promotion, whose own notices say how the fleet
+   * went: 200 devices would otherwise post 400 "deploying"/"deployed".
+   */
+  notices?: 'all' | 'failures';
 }
 
 export interface PreflightOptions {

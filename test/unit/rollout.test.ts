@@ -202,6 +202,37 @@ describe('rollOut', () => {
       expect(reports[1]!.detail).toBe('rollout stopped: 1 device(s) failed, more than maxFailures 0');
     });
 
+    it('without a pause, a slot is refilled as soon as it frees: a slow device holds up no one', async () => {
+      const seen: string[] = [];
+      const gates = new Map<string, () => void>();
+      const update = (device: string) =>
+        new Promise<DeviceReport>((resolve) => {
+          seen.push(device);
+          const done = () => resolve({ device, state: 'updated' });
+          // smoker-1 is slow: it ends only when the test says so; the others at once.
+          if (device === 'smoker-1') gates.set(device, done);
+          else setTimeout(done, 1);
+        });
+      const rollout = rollOut(devices(6), strategy({ batchSize: 2 }), update);
+      await vi.waitFor(() => expect(seen).toEqual(devices(6)));
+      gates.get('smoker-1')!();
+      expect((await rollout).map((r) => r.state)).toEqual(Array(6).fill('updated'));
+    });
+
+    it('without a pause, at most batchSize at once; past maxFailures no new device starts, those under way finish', async () => {
+      const { seen, update } = fleet({ 'smoker-2': 'rolled-back', 'smoker-3': 'failed' });
+      const reports = await rollOut(devices(8), strategy({ batchSize: 3, maxFailures: 1 }), update);
+      expect(seen.maxRunning).toBe(3);
+      expect(reports.map((r) => r.state).slice(0, 3)).toEqual(['updated', 'rolled-back', 'failed']);
+      const started = seen.started.length;
+      expect(started).toBeLessThan(8);
+      for (const r of reports.slice(started)) {
+        expect(r.state).toBe('skipped');
+        expect(r.detail).toBe('rollout stopped: 2 device(s) failed, more than maxFailures 1');
+      }
+      expect(slept).toEqual([]);
+    });
+
     it('a failure in the last batch stops nothing and skips nobody', async () => {
       const { update } = fleet({ 'smoker-3': 'rolled-back' });
       const reports = await rollOut(devices(3), strategy({ batchSize: 1, pauseSeconds: 10 }), update);
