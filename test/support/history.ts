@@ -14,6 +14,8 @@ export interface ActivityRun {
   type: string;
   scheduledEventId: number;
   scheduledAt: number;
+  /** When the worker picked up the attempt that closed it. */
+  startedAt?: number;
   /** The attempt that closed it (1 when it never had to be retried). */
   attempt: number;
   /** How it closed, and when; undefined while it runs. */
@@ -40,6 +42,7 @@ export async function activityRuns(handle: WorkflowHandle): Promise<ActivityRun[
       const a = e.activityTaskStartedEventAttributes!;
       const run = runs.get(Number(a.scheduledEventId))!;
       run.attempt = a.attempt ?? 1;
+      run.startedAt = millis(e);
       const last = a.lastFailure;
       if (last) {
         const timeout = last.timeoutFailureInfo?.timeoutType;
