@@ -14,7 +14,9 @@ import { probeHost } from './host/probe.ts';
 import { inspectRunning } from './host/running.ts';
 import { planPromotion } from './promotion/plan.ts';
 import { lastDeploys } from './promotion/records.ts';
-import type { DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
+import { copyOffHost, listBackups, planBackup, removeBackups, takeBackup } from './database/backups.ts';
+import { ensureDatabaseUsers } from './database/users.ts';
+import type { BackupInput, DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
 
 interface ActivityDeps {
   /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
@@ -45,6 +47,12 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     resolveDigests,
     pointTags,
     restoreTags,
+    planBackup: (input: BackupInput) => planBackup(deps.configFile, input),
+    takeBackup,
+    copyOffHost,
+    listBackups,
+    removeBackups,
+    ensureDatabaseUsers: (environment: string) => ensureDatabaseUsers(deps.configFile, environment),
   };
 }
 

@@ -139,6 +139,65 @@ program
     });
   });
 
+program
+  .command('backup')
+  .description('back up the database of ENV now: a dump on its host, a copy off it, then rotation')
+  .argument('<environment>', 'environment name from the configuration (one with a database)')
+  .option('-w, --wait', 'follow the backup to its end, exit non-zero unless it succeeded', false)
+  .option('--requested-by <who>', 'who asked, for the record', whoAmI())
+  .action(async (environment: string, opts: { wait: boolean; requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    await checkBackedUp(config, environment);
+    const { runBackup } = await import('./backup-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runBackup(client, settings, { environment, requestedBy: opts.requestedBy, trigger: 'manual' }, { wait: opts.wait }, write);
+    });
+  });
+
+program
+  .command('backups')
+  .description("list ENV's backups, on its host and off it, with age, size, validation and the rotation rule that keeps each")
+  .argument('<environment>', 'environment name from the configuration (one with a database)')
+  .action(async (environment: string) => {
+    const config = await loadChosenConfig();
+    await checkBackedUp(config, environment);
+    const { showBackups } = await import('./backup-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await showBackups(client, settings, environment, write);
+    });
+  });
+
+const schedules = program.command('schedules').description("Temporal schedules from the configuration: the daily backups");
+schedules
+  .command('list', { isDefault: true })
+  .description('list the schedules with their next runs')
+  .action(async () => {
+    const config = await loadChosenConfig();
+    const { listSchedules } = await import('./schedules-command.ts');
+    await withClient(config, async (client) => {
+      process.exitCode = await listSchedules(client, write);
+    });
+  });
+schedules
+  .command('apply')
+  .description('create or update the schedules the configuration asks for (idempotent)')
+  .action(async () => {
+    const config = await loadChosenConfig();
+    const { applySchedules } = await import('./schedules-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await applySchedules(client, config, settings, write);
+    });
+  });
+
+/** An environment whose database is backed up, or a clear refusal before Temporal is asked anything. */
+async function checkBackedUp(config: Config, environment: string): Promise<void> {
+  const { InputError } = await import('./input.ts');
+  const env = config.environments[environment];
+  if (!env) throw new InputError(`unknown environment "${environment}"; known: ${Object.keys(config.environments).join(', ')}`);
+  if (!env.database) throw new InputError(`${environment} has no database to back up (no \`database:\` in its config)`);
+  if (!config.backups) throw new InputError('the configuration has no backups section: see docs/backups.md');
+}
+
 /** The promotion section, or a clear refusal. */
 async function promotionConfigOf(config: Config): Promise<NonNullable<Config['promotion']>> {
   if (config.promotion) return config.promotion;
@@ -190,6 +249,28 @@ config
     for (const [name, env] of Object.entries(loaded.environments)) {
       write(`  ${name}: ${env.kind} stack on ${env.user}@${env.host}:${env.deployDir} (${Object.keys(env.services).join(', ')})`);
     }
+  });
+
+const db = program.command('db').description("a cloud environment's database");
+
+db
+  .command('users')
+  .description("create the database users (root, app, backup), or update them when they exist; passwords come from the environment's secrets")
+  .argument('<environment>', 'environment name from the configuration')
+  .option('--requested-by <who>', 'who asked, for the record', whoAmI())
+  .action(async (environment: string, opts: { requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    const { InputError } = await import('./input.ts');
+    const env = config.environments[environment];
+    if (!env) throw new InputError(`unknown environment "${environment}"; known: ${Object.keys(config.environments).join(', ')}`);
+    if (!env.database) throw new InputError(`environment ${environment} has no database (no \`database:\` in the configuration)`);
+    const { root, app } = env.database.users;
+    const missing = [root.secret, app.secret].filter((name) => !(name in env.secrets));
+    if (missing.length) throw new InputError(`environment ${environment}: the root and app users need their passwords, and secrets has no ${missing.join(', ')}`);
+    const { runDatabaseUsers } = await import('./db-users-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runDatabaseUsers(client, settings, { environment, requestedBy: opts.requestedBy }, write);
+    });
   });
 
 /** Known failures get one line and the exit code that names them; anything else is a bug and gets its stack. */

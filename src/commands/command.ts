@@ -9,6 +9,8 @@ export interface Command {
   stdin?: string;
   /** Standard output goes to this file on the host instead of back to us. */
   stdoutFile?: string;
+  /** Standard input comes from this file on the host (an archive to restore). */
+  stdinFile?: string;
   /** Standard error joins standard output, in order (container logs keep both streams). */
   mergeStderr?: boolean;
 }
@@ -25,7 +27,8 @@ export function quoteArg(arg: string): string {
 
 export function quote(command: Command): string {
   const line = command.argv.map(quoteArg).join(' ');
-  const redirected = command.stdoutFile ? `${line} > ${quoteArg(command.stdoutFile)}` : line;
+  const fed = command.stdinFile ? `${line} < ${quoteArg(command.stdinFile)}` : line;
+  const redirected = command.stdoutFile ? `${fed} > ${quoteArg(command.stdoutFile)}` : fed;
   return command.mergeStderr ? `${redirected} 2>&1` : redirected;
 }
 

@@ -27,3 +27,7 @@ export const stackContainers = (deployDir: string): Command =>
 
 /** Runs a constant script inside a container; values come from the container's own environment. */
 export const execScript = (container: string, script: string): Command => cmd('docker', 'exec', '-i', container, 'sh', '-c', script);
+
+export const stopContainers = (names: readonly string[]): Command => cmd('docker', 'stop', '--', ...names);
+
+export const startContainers = (names: readonly string[]): Command => cmd('docker', 'start', '--', ...names);

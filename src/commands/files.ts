@@ -43,3 +43,5 @@ export const fileSize = (path: string): Command => cmd('stat', '-c', '%s', '--',
 
 /** The VERSION line of a stack's .env, without reading anything else from it. */
 export const readVersionSetting = (envFile: string): Command => cmd('sed', '-n', 's/^VERSION=//p', envFile);
+
+export const readTextFile = (path: string): Command => cmd('cat', '--', path);

@@ -78,6 +78,58 @@ const healthSchema = z
   })
   .strict();
 
+// The database users `smokestack db users ENV` creates or updates (docs/database.md).
+const MONGO_USER_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/;
+const MONGO_DATABASE_NAME = /^[A-Za-z0-9_-]{1,63}$/;
+const mongoUserName = () => z.string().regex(MONGO_USER_NAME, 'must be a user name (letters, digits, "_", ".", "@", "-")');
+const passwordSecret = (name: string, optional = false) =>
+  envVarName()
+    .default(name)
+    .describe(
+      `The entry of this environment's \`secrets\` that holds the password.${optional ? ' Without that entry this user is not managed.' : ' Required by `db users`.'}`,
+    );
+
+export const DEFAULT_DATABASE_USERS = {
+  root: { secret: 'MONGO_ROOT_PASSWORD' },
+  app: { user: 'smartsmoker', secret: 'MONGO_APP_PASSWORD', database: 'smartsmoker' },
+  backup: { user: 'smokestack-backup', secret: 'MONGO_BACKUP_PASSWORD' },
+};
+
+const databaseUsersSchema = z
+  .object({
+    root: z
+      .object({
+        user: mongoUserName().optional().describe('Default: the `MONGO_ROOT_USER` setting of `env`, else admin (the mongo image\'s root user).'),
+        secret: passwordSecret(DEFAULT_DATABASE_USERS.root.secret),
+      })
+      .strict()
+      .default(DEFAULT_DATABASE_USERS.root)
+      .describe('The administrator (role root): smokestack connects as this user.'),
+    app: z
+      .object({
+        user: mongoUserName().default(DEFAULT_DATABASE_USERS.app.user).describe('The user the backend connects as.'),
+        secret: passwordSecret(DEFAULT_DATABASE_USERS.app.secret),
+        database: z
+          .string()
+          .regex(MONGO_DATABASE_NAME, 'must be a database name (letters, digits, "_", "-")')
+          .default(DEFAULT_DATABASE_USERS.app.database)
+          .describe('The only database it may read and write (role readWrite).'),
+      })
+      .strict()
+      .default(DEFAULT_DATABASE_USERS.app)
+      .describe('The application user.'),
+    backup: z
+      .object({
+        user: mongoUserName().default(DEFAULT_DATABASE_USERS.backup.user).describe('The user backups dump and restore as.'),
+        secret: passwordSecret(DEFAULT_DATABASE_USERS.backup.secret, true),
+      })
+      .strict()
+      .default(DEFAULT_DATABASE_USERS.backup)
+      .describe('The backup user (roles backup and restore).'),
+  })
+  .strict()
+  .describe('Users `smokestack db users ENV` creates, or updates when they exist (all in the admin database). Passwords come from `secrets`.');
+
 export const environmentSchema = z
   .object({
     kind: z.enum(['cloud', 'device']).describe('cloud: backend, frontend, MongoDB. device: the smoker stack.'),
@@ -107,7 +159,10 @@ export const environmentSchema = z
       .describe('Secret settings written to the stack .env file (mode 0600). Read when a deploy is planned: a missing one, or one holding a single quote or a line break, fails the deploy before any host is touched.'),
     services: z.record(z.string().min(1), serviceSchema).describe('Compose services to health-check, by service name.'),
     database: z
-      .object({ container: z.string().regex(CONTAINER_NAME_PATTERN, 'must be a Docker container name').describe('The MongoDB container.') })
+      .object({
+        container: z.string().regex(CONTAINER_NAME_PATTERN, 'must be a Docker container name').describe('The MongoDB container.'),
+        users: databaseUsersSchema.default(DEFAULT_DATABASE_USERS),
+      })
       .strict()
       .optional()
       .describe('Cloud stacks: the database backed up before every deploy.'),
@@ -212,6 +267,33 @@ export const promotionSchema = z
   })
   .strict();
 
+const keepCount = (what: string, fallback: number) =>
+  z.number().int().min(0).max(1000).default(fallback).describe(`The newest backup of each of the newest this many ${what} that have one (0: this rule keeps none).`);
+
+export const backupsSchema = z
+  .object({
+    store: z
+      .string()
+      .min(1)
+      .describe('Directory on the runner (the machine of the worker) for the copy of every backup off its host, one folder per environment.'),
+    consistency: z
+      .enum(['online'])
+      .default('online')
+      .describe('online: dump while the app runs (quiesce, which stops the app for the dump, is not built yet).'),
+    keep: z
+      .object({ daily: keepCount('days', 7), weekly: keepCount('ISO weeks', 4), monthly: keepCount('months', 12) })
+      .strict()
+      .default({ daily: 7, weekly: 4, monthly: 12 })
+      .describe('Rotation (as restic forget): periods without a backup do not count; the newest and the last validated backup always stay; nothing is deleted while the newest is over 2 days old.'),
+    timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/Berlin').default('UTC').describe('Where days, weeks and months begin, for rotation and the daily schedule.'),
+    dailyAt: z
+      .string()
+      .regex(LOCAL_TIME, 'must be a local time HH:MM')
+      .default('02:00')
+      .describe('Local time of the daily backup of every environment with a database (`smokestack schedules apply`).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     temporal: z
@@ -238,6 +320,7 @@ export const configSchema = z
       .optional()
       .describe('Where deploy notifications go.'),
     promotion: promotionSchema.optional().describe('Promotion to production: `smokestack promote RELEASE` (docs/promotion.md).'),
+    backups: backupsSchema.optional().describe('Database backups: `smokestack backup ENV`, rotation and the off-host copy (docs/backups.md).'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')
@@ -260,5 +343,6 @@ export const configSchema = z
   });
 
 export type PromotionConfig = z.infer<typeof promotionSchema>;
+export type BackupsConfig = z.infer<typeof backupsSchema>;
 export type Config = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

@@ -1,5 +1,6 @@
 // The one place a command becomes a shell string and crosses the network.
 import { createHash } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { describe, quote, type Command } from '../commands/command.ts';
 import type { HostTarget } from '../workflows/types.ts';
@@ -22,6 +23,10 @@ export interface RemoteHost {
   check(command: Command, options?: RunOptions): Promise<string>;
   uploadFile(local: string, remote: string): Promise<void>;
   uploadDir(local: string, remote: string): Promise<void>;
+  /** Copies a host's file here over SFTP (parallel reads: as fast as the link allows). */
+  downloadFile(remote: string, local: string): Promise<void>;
+  /** A TCP channel, over this connection, to host:port as seen from the host (e.g. a database on its loopback). */
+  forward(host: string, port: number): Promise<Duplex>;
 }
 
 export class RemoteCommandError extends Error {
@@ -131,6 +136,16 @@ class SshHost implements RemoteHost {
     this.log(`${this.target.host}: upload ${local}/ -> ${remote}/`);
     const ok = await this.ssh.putDirectory(local, remote, { recursive: true, concurrency: 4 });
     if (!ok) throw new Error(`uploading ${local} to ${this.target.host}:${remote} failed`);
+  }
+
+  async downloadFile(remote: string, local: string): Promise<void> {
+    this.log(`${this.target.host}: download ${remote} -> ${local}`);
+    await Promise.race([this.ssh.getFile(local, remote), this.lost]);
+  }
+
+  async forward(host: string, port: number): Promise<Duplex> {
+    this.log(`${this.target.host}: forward a channel -> ${host}:${port}`);
+    return Promise.race([this.ssh.forwardOut('127.0.0.1', 0, host, port), this.lost]);
   }
 
 }

@@ -1,6 +1,6 @@
 // Queries, signals and updates shared by workflows and the client.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalAnswer, ApprovalDecision, DeployProgress, DeviceReport, PromotionProgress } from './types.ts';
+import type { ApprovalAnswer, BackupProgress, ApprovalDecision, DeployProgress, DeviceReport, PromotionProgress } from './types.ts';
 
 export const progressQuery = defineQuery<DeployProgress>('progress');
 
@@ -28,3 +28,14 @@ export const rejectSignal = defineSignal<[ApprovalAnswer]>('reject');
 
 /** A device that has just booted says so (its boot hook), so its update need not wait for the next probe. */
 export const deviceOnlineSignal = defineSignal<[]>('device-online');
+
+// ---- Backups ----
+
+/** One backup per environment at a time. */
+export const backupWorkflowId = (environment: string): string => `backup-${environment}`;
+export const backupProgressQuery = defineQuery<BackupProgress>('backup-progress');
+
+// ---- Database users ----
+
+/** One `db users` run per environment at a time. */
+export const databaseUsersWorkflowId = (environment: string): string => `database-users-${environment}`;

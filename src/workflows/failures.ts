@@ -32,6 +32,10 @@ const CONTRACT = {
   StartFailed: 'final',
   HealthGateFailed: 'final',
   BackupFailed: 'retry',
+  // A copy whose checksum differs from its source's: copied again.
+  BackupCopyCorrupt: 'retry',
+  // An environment whose database is not backed up (no database, or no `backups:` in the config).
+  NothingToBackUp: 'final',
   // Compensation.
   RestoreFailed: 'final',
   RollbackImpossible: 'final',
@@ -59,6 +63,7 @@ export const REFUSED_BEFORE_CHANGE: ReadonlySet<string> = new Set<FailureType>([
   'CurrentVersionUnhealthy',
   'ReleaseTagTaken',
   'CandidateRefused',
+  'NothingToBackUp',
 ]);
 
 /** The types no retry policy should retry: derived from the contract, never copied. */

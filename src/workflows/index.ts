@@ -3,3 +3,5 @@ export { deploy } from './deploy.ts';
 export { notifier } from './notifier.ts';
 export { promote } from './promote.ts';
 export { deviceUpdate } from './device-update.ts';
+export { backup, backupInventory } from './backup.ts';
+export { databaseUsers } from './database-users.ts';

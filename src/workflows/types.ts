@@ -147,7 +147,9 @@ export type PromotionNoticeKind =
   | 'promotion-done';
 
 /** What a notice announces: a run starting, a step a person must know of, or how it ended. */
-export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind;
+export type BackupNoticeKind = 'backed-up' | 'backup-failed';
+
+export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind | BackupNoticeKind;
 
 /** A notice for people (Discord): plain facts about one run, never a secret. */
 export interface Notice {
@@ -166,6 +168,8 @@ export interface Notice {
   approveCommand?: string;
   decidedBy?: string;
   devices?: string;
+  /** Backup: size, collections and what rotation did. */
+  details?: string;
 }
 
 export interface DeployProgress {
@@ -371,4 +375,118 @@ export interface PromotionResult extends Omit<PromotionProgress, 'phase'> {
   outcome: PromotionOutcome;
   error?: string;
   failureType?: string;
+}
+
+// ---- Backups ----
+
+export interface BackupInput {
+  environment: string;
+  requestedBy?: string;
+  /** Why it runs: by hand (CLI) or the daily schedule. */
+  trigger?: 'manual' | 'schedule';
+}
+
+export interface RetentionKeep {
+  daily: number;
+  weekly: number;
+  monthly: number;
+}
+
+/** Where an environment's backups go and how long they stay: resolved from config by the worker. */
+export interface BackupPlan {
+  environment: string;
+  host: HostTarget;
+  container: string;
+  /** The copy on the database's own host. */
+  hostDir: string;
+  /** The copy off the host, on the runner (the worker's machine): `<store>/<environment>`. */
+  storeDir: string;
+  keep: RetentionKeep;
+  timeZone: string;
+  consistency: 'online' | 'quiesce';
+}
+
+/** One collection as the archive holds it (mongodump's own count). */
+export interface CollectionCount {
+  namespace: string;
+  documents: number;
+}
+
+/** What a backup is, written beside its archive in both places (never a secret). */
+export interface BackupManifest {
+  id: string;
+  environment: string;
+  takenAt: number;
+  trigger: 'manual' | 'schedule';
+  consistency: 'online' | 'quiesce';
+  /** The archive's file name, beside this manifest. */
+  archive: string;
+  sha256: string;
+  bytes: number;
+  collections: CollectionCount[];
+  tools: { mongodump: string };
+  /** The workflow run that took it. */
+  run: { workflowId: string; runId: string };
+  validated?: { at: number; ok: boolean; detail: string };
+}
+
+export type BackupCopy = 'host' | 'store';
+
+export interface RotationReport {
+  copy: BackupCopy;
+  kept: number;
+  removed: string[];
+  held?: string;
+}
+
+export interface BackupResult {
+  environment: string;
+  manifest: BackupManifest;
+  /** Where the two copies are. */
+  hostPath: string;
+  storePath: string;
+  rotation: RotationReport[];
+  steps: StepProgress[];
+}
+
+export interface BackupProgress {
+  environment: string;
+  id: string;
+  steps: StepProgress[];
+}
+
+// ---- Database users ----
+
+export interface DatabaseUsersInput {
+  environment: string;
+  /** Who asked, for the record. */
+  requestedBy?: string;
+}
+
+/** What became of one database user (never its password). */
+export interface DatabaseUserOutcome {
+  kind: 'root' | 'app' | 'backup';
+  user: string;
+  action: 'created' | 'updated' | 'skipped';
+  /** Skipped: why (e.g. no secret for its password). */
+  reason?: string;
+  /** The roles the server was given, as role@db. */
+  roles: string[];
+}
+
+export interface DatabaseUsersResult {
+  environment: string;
+  users: DatabaseUserOutcome[];
+  /** The server's own name and version, e.g. "MongoDB 7.0.14" or "FerretDB v1.24.2". */
+  server: string;
+  /** False on a server without authorization (FerretDB 1.x): users and passwords set, roles not. */
+  rolesApplied: boolean;
+}
+
+export interface BackupListing {
+  environment: string;
+  now: number;
+  /** Newest first; `keptBy` is empty for a backup the next rotation removes. */
+  backups: { manifest: BackupManifest; copies: BackupCopy[]; keptBy: string[] }[];
+  held?: string;
 }

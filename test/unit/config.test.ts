@@ -23,6 +23,7 @@ const minimal = () => ({ environments: { 'dev-cloud': minimalEnvironment() } });
 const full = () => ({
   temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' },
   notifications: { discord: { webhook: { env: 'DISCORD_WEBHOOK_URL' }, apiBase: 'http://127.0.0.1:9/api' } },
+  backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30' },
   environments: {
     'dev-cloud': {
       ...minimal().environments['dev-cloud'],
@@ -37,7 +38,14 @@ const full = () => ({
         backend: { container: 'backend_cloud', http: 'http://127.0.0.1:3001/api/ready' },
         shell: { container: 'electron_shell', process: 'smoker-shell' },
       },
-      database: { container: 'mongo' },
+      database: {
+        container: 'mongo',
+        users: {
+          root: { user: 'admin', secret: 'MONGO_ROOT_PASSWORD' },
+          app: { user: 'smartsmoker', secret: 'MONGO_APP_PASSWORD', database: 'smartsmoker' },
+          backup: { user: 'smokestack-backup', secret: 'MONGO_BACKUP_PASSWORD' },
+        },
+      },
       holdDuringDeploy: ['watchtower'],
       health: { timeoutSeconds: 120, intervalSeconds: 1, tailscale: true },
       minFreeDiskMb: 2048,
@@ -229,6 +237,23 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'environments.<name>.database.container': [
     [(c) => (env(c).database.container = 'mongo; reboot'), `environments.dev-cloud.database.container: ${CONTAINER_NAME}`],
   ],
+  'environments.<name>.database.users': [[(c) => (env(c).database.users = ['admin']), 'environments.dev-cloud.database.users: Invalid input: expected object, received array']],
+  'environments.<name>.database.users.root': [[(c) => (env(c).database.users.root = 'admin'), 'environments.dev-cloud.database.users.root: Invalid input: expected object, received string']],
+  'environments.<name>.database.users.root.user': [
+    [(c) => (env(c).database.users.root.user = 'ad min'), `environments.dev-cloud.database.users.root.user: ${PERSON_NAME}`],
+  ],
+  'environments.<name>.database.users.root.secret': [
+    [(c) => (env(c).database.users.root.secret = 'mongo-root-password'), `environments.dev-cloud.database.users.root.secret: ${ENV_VAR_NAME}`],
+  ],
+  'environments.<name>.database.users.app': [[(c) => (env(c).database.users.app = true), 'environments.dev-cloud.database.users.app: Invalid input: expected object, received boolean']],
+  'environments.<name>.database.users.app.user': [[(c) => (env(c).database.users.app.user = ''), `environments.dev-cloud.database.users.app.user: ${PERSON_NAME}`]],
+  'environments.<name>.database.users.app.secret': [[(c) => (env(c).database.users.app.secret = { env: 'X' }), 'environments.dev-cloud.database.users.app.secret: Invalid input: expected string, received object']],
+  'environments.<name>.database.users.app.database': [
+    [(c) => (env(c).database.users.app.database = 'smart smoker'), 'environments.dev-cloud.database.users.app.database: must be a database name (letters, digits, "_", "-")'],
+  ],
+  'environments.<name>.database.users.backup': [[(c) => (env(c).database.users.backup = null), 'environments.dev-cloud.database.users.backup: Invalid input: expected object, received null']],
+  'environments.<name>.database.users.backup.user': [[(c) => (env(c).database.users.backup.user = 'backup$'), `environments.dev-cloud.database.users.backup.user: ${PERSON_NAME}`]],
+  'environments.<name>.database.users.backup.secret': [[(c) => (env(c).database.users.backup.secret = 'pw'), `environments.dev-cloud.database.users.backup.secret: ${ENV_VAR_NAME}`]],
   'environments.<name>.holdDuringDeploy': [
     [(c) => (env(c).holdDuringDeploy = 'watchtower'), 'environments.dev-cloud.holdDuringDeploy: Invalid input: expected array, received string'],
     [(c) => (env(c).holdDuringDeploy = ['']), 'environments.dev-cloud.holdDuringDeploy.0: Too small: expected string to have >=1 characters'],
@@ -352,6 +377,15 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'promotion.rollout.window.timeZone': [
     [(c) => (c.promotion.rollout.window.timeZone = 'Mars/Olympus_Mons'), 'promotion.rollout.window.timeZone: must be an IANA time zone, e.g. Europe/Berlin'],
   ],
+  backups: [[(c) => (c.backups = 'nightly'), 'backups: Invalid input: expected object, received string']],
+  'backups.store': [[(c) => (c.backups.store = ''), 'backups.store: Too small: expected string to have >=1 characters']],
+  'backups.consistency': [[(c) => (c.backups.consistency = 'snapshot'), 'backups.consistency: Invalid input: expected "online"']],
+  'backups.keep': [[(c) => (c.backups.keep = 7), 'backups.keep: Invalid input: expected object, received number']],
+  'backups.keep.daily': [[(c) => (c.backups.keep.daily = -1), 'backups.keep.daily: Too small: expected number to be >=0']],
+  'backups.keep.weekly': [[(c) => (c.backups.keep.weekly = 1.5), 'backups.keep.weekly: Invalid input: expected int, received number']],
+  'backups.keep.monthly': [[(c) => (c.backups.keep.monthly = 5000), 'backups.keep.monthly: Too big: expected number to be <=1000']],
+  'backups.dailyAt': [[(c) => (c.backups.dailyAt = '2am'), 'backups.dailyAt: must be a local time HH:MM']],
+  'backups.timeZone': [[(c) => (c.backups.timeZone = 'Mars/Olympus_Mons'), 'backups.timeZone: must be an IANA time zone, e.g. Europe/Berlin']],
 };
 
 const schema = schemaMap(configSchema);

@@ -8,6 +8,7 @@ import { checksum, fileSize, makeDir, moveFile, removeFile } from '../../command
 import { dumpDatabase } from '../../commands/mongo.ts';
 import type { BackupRecord, DeployPlan } from '../../workflows/types.ts';
 import type { RemoteHost } from '../../ssh/executor.ts';
+import type { Command } from '../../commands/command.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { BACKUP_SUFFIX, preDeployBackupsDir } from '../host/layout.ts';
 import { jsonLines, lastLines } from '../output.ts';
@@ -24,17 +25,27 @@ export async function backupDatabase(plan: DeployPlan): Promise<BackupRecord | n
   return onHost(plan.host, async (host) => {
     if (!(await isRunning(host, container))) return null; // first deploy: nothing to back up
     await host.check(makeDir(dir));
-    const dump = await whileHeartbeating(host.run(dumpDatabase(container, `${path}.partial`), { timeoutSeconds: DUMP_TIMEOUT_SECONDS }));
-    if (dump.code !== 0) {
-      await host.run(removeFile(`${path}.partial`));
-      throw failure('BackupFailed', `mongodump failed: ${lastLines(dump.stderr, 5)}`);
-    }
-    await host.check(moveFile(`${path}.partial`, path));
-    const sha256 = (await host.check(checksum(path))).split(/\s+/)[0]!;
-    const bytes = Number((await host.check(fileSize(path))).trim());
-    if (!(bytes > 0)) throw failure('BackupFailed', `backup ${path} is empty`);
+    const { sha256, bytes } = await dumpToFile(host, dumpDatabase(container, `${path}.partial`), path);
     return { path, sha256, bytes };
   });
+}
+
+/**
+ * Runs a dump command that writes `<path>.partial`, then renames it to
+ * `path` and checksums it: a crashed dump never leaves a file that looks
+ * finished. Returns what the dump said on stderr (mongodump's counts).
+ */
+export async function dumpToFile(host: RemoteHost, dump: Command, path: string): Promise<{ sha256: string; bytes: number; log: string }> {
+  const ran = await whileHeartbeating(host.run(dump, { timeoutSeconds: DUMP_TIMEOUT_SECONDS }));
+  if (ran.code !== 0) {
+    await host.run(removeFile(`${path}.partial`));
+    throw failure('BackupFailed', `mongodump failed: ${lastLines(ran.stderr, 5)}`);
+  }
+  await host.check(moveFile(`${path}.partial`, path));
+  const sha256 = (await host.check(checksum(path))).split(/\s+/)[0]!;
+  const bytes = Number((await host.check(fileSize(path))).trim());
+  if (!(bytes > 0)) throw failure('BackupFailed', `backup ${path} is empty`);
+  return { sha256, bytes, log: ran.stderr };
 }
 
 /** Whether the container exists and runs (a missing one is not an error: there is nothing to back up). */

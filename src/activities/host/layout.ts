@@ -7,5 +7,8 @@ export const rollbackPointsDir = (deployDir: string): string => posix.join(deplo
 /** The database dump taken before each deploy. */
 export const preDeployBackupsDir = (deployDir: string): string => posix.join(deployDir, 'backups', 'pre-deploy');
 
-/** A finished pre-deploy backup (a crashed dump leaves a `.partial` file instead). */
+/** The backups the backup workflow takes (daily, or by hand), each with its manifest. */
+export const scheduledBackupsDir = (deployDir: string): string => posix.join(deployDir, 'backups', 'scheduled');
+
+/** A finished backup (a crashed dump leaves a `.partial` file instead). */
 export const BACKUP_SUFFIX = '.archive.gz';

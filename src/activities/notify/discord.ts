@@ -32,6 +32,8 @@ const COLORS: Record<NoticeKind, number> = {
   'rolled-back': 0xe74c3c,
   'rollback-failed': 0x992d22,
   failed: 0xe74c3c,
+  'backed-up': 0x2ecc71,
+  'backup-failed': 0xe74c3c,
   'approval-needed': 0xf1c40f,
   'approval-reminder': 0xf1c40f,
   approved: 0x3498db,
@@ -112,6 +114,10 @@ function headline(n: DeployNotice): { title: string; description?: string } {
       return { title: `↩️ ${env}: promotion of ${n.version} rolled back`, description: `The release failed and was undone. ${n.devices ? `Devices: ${n.devices}` : ''}`.trim() };
     case 'promotion-failed':
       return { title: `❌ ${env}: promotion of ${n.version} failed` };
+    case 'backed-up':
+      return { title: `💾 ${env}: backup ${n.version} taken`, description: n.details };
+    case 'backup-failed':
+      return { title: `❌ ${env}: backup FAILED`, description: 'No new backup was taken; the earlier ones are untouched.' };
     case 'promotion-done':
       return { title: `🏁 ${env}: promotion of ${n.version} ended`, description: n.devices ? `Devices: ${n.devices}` : undefined };
   }
