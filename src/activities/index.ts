@@ -16,7 +16,8 @@ import { planPromotion } from './promotion/plan.ts';
 import { lastDeploys } from './promotion/records.ts';
 import { copyOffHost, listBackups, planBackup, removeBackups, takeBackup } from './database/backups.ts';
 import { ensureDatabaseUsers } from './database/users.ts';
-import type { BackupInput, DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
+import { chooseBackup, databaseState, restoreArchive, stageArchive, startApp, stopApp } from './database/restore.ts';
+import type { BackupInput, BackupManifest, BackupPlan, DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
 
 interface ActivityDeps {
   /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
@@ -48,11 +49,17 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     pointTags,
     restoreTags,
     planBackup: (input: BackupInput) => planBackup(deps.configFile, input),
-    takeBackup,
+    takeBackup: (plan: BackupPlan, id: string, trigger: BackupManifest['trigger']) => takeBackup(deps.configFile, plan, id, trigger),
     copyOffHost,
     listBackups,
     removeBackups,
     ensureDatabaseUsers: (environment: string) => ensureDatabaseUsers(deps.configFile, environment),
+    chooseBackup,
+    stageArchive,
+    stopApp,
+    startApp,
+    restoreArchive: (plan: BackupPlan, archivePath: string, manifest: BackupManifest) => restoreArchive(deps.configFile, plan, archivePath, manifest),
+    databaseState: (plan: BackupPlan) => databaseState(deps.configFile, plan),
   };
 }
 

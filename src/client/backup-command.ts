@@ -3,16 +3,17 @@
 // the store are read by the worker: the CLI only talks to Temporal.
 import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backupProgressQuery, backupWorkflowId } from '../workflows/definitions.ts';
+import { backupProgressQuery, databaseWorkflowId, restoreProgressQuery } from '../workflows/definitions.ts';
 import { failureTypeOf, messageOf, REFUSED_BEFORE_CHANGE } from '../workflows/failures.ts';
-import type { BackupInput, BackupListing, BackupResult } from '../workflows/types.ts';
+import type { BackupInput, BackupListing, BackupResult, RestoreInput, RestoreResult, StepProgress } from '../workflows/types.ts';
 import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
 import { EXIT } from './exit-codes.ts';
 import { progressPrinter } from './render.ts';
 
 export async function runBackup(client: Client, settings: TemporalSettings, input: BackupInput, options: { wait: boolean }, write: (line: string) => void): Promise<number> {
-  const workflowId = backupWorkflowId(input.environment);
+  const workflowId = databaseWorkflowId(input.environment);
   let runId: string;
   try {
     const handle = await client.workflow.start('backup', { taskQueue: settings.taskQueue, workflowId, args: [input], staticSummary: `backup ${input.environment}` });
@@ -28,7 +29,7 @@ export async function runBackup(client: Client, settings: TemporalSettings, inpu
   write(`  Web UI: ${runUrl(settings, workflowId, runId)}`);
   if (!options.wait) return EXIT.succeeded;
   try {
-    const result = await follow(client, workflowId, runId, write);
+    const result = await follow<BackupResult>(client, workflowId, runId, backupProgressQuery, write);
     const m = result.manifest;
     write(`succeeded: backup ${m.id} of ${m.environment}, ${m.bytes} bytes, sha256 ${m.sha256}`);
     write(`  on the host: ${result.hostPath}`);
@@ -43,33 +44,28 @@ export async function runBackup(client: Client, settings: TemporalSettings, inpu
 }
 
 /** Prints each step as it changes until the run ends; its result, or its failure thrown. */
-async function follow(client: Client, workflowId: string, runId: string, write: (line: string) => void): Promise<BackupResult> {
+async function follow<R>(
+  client: Client,
+  workflowId: string,
+  runId: string,
+  progress: QueryDefinition<{ steps: StepProgress[] }>,
+  write: (line: string) => void,
+): Promise<R> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const print = progressPrinter(write);
   let done = false;
-  const ended = handle.result().finally(() => (done = true)) as Promise<BackupResult>;
+  const ended = handle.result().finally(() => (done = true)) as Promise<R>;
   ended.catch(() => undefined);
   while (!done) {
     await Promise.race([sleep(1000), ended.catch(() => undefined)]);
-    await handle.query(backupProgressQuery).then(print, () => undefined);
+    await handle.query(progress).then(print, () => undefined);
   }
   return ended;
 }
 
 export async function showBackups(client: Client, settings: TemporalSettings, environment: string, write: (line: string) => void): Promise<number> {
-  let listing: BackupListing;
-  try {
-    listing = await client.workflow.execute('backupInventory', {
-      taskQueue: settings.taskQueue,
-      workflowId: `backups-${environment}-${randomUUID()}`,
-      args: [{ environment }],
-      staticSummary: `list the backups of ${environment}`,
-    });
-  } catch (err) {
-    if (!(err instanceof WorkflowFailedError)) throw err;
-    write(`failed: ${messageOf(err)}`);
-    return REFUSED_BEFORE_CHANGE.has(failureTypeOf(err) ?? '') ? EXIT.invalid : EXIT.failed;
-  }
+  const listing = await inventory(client, settings, environment, write);
+  if (!listing) return EXIT.failed;
   if (listing.backups.length === 0) {
     write(`no backups of ${environment} yet: \`smokestack backup ${environment}\` takes one`);
     return EXIT.succeeded;
@@ -84,6 +80,22 @@ export async function showBackups(client: Client, settings: TemporalSettings, en
   return EXIT.succeeded;
 }
 
+/** Both copies' backups, read by the worker; undefined (said why) when that failed. */
+async function inventory(client: Client, settings: TemporalSettings, environment: string, write: (line: string) => void): Promise<BackupListing | undefined> {
+  try {
+    return await client.workflow.execute('backupInventory', {
+      taskQueue: settings.taskQueue,
+      workflowId: `backups-${environment}-${randomUUID()}`,
+      args: [{ environment }],
+      staticSummary: `list the backups of ${environment}`,
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    write(`failed: ${messageOf(err)}`);
+    return undefined;
+  }
+}
+
 function age(ms: number): string {
   const minutes = Math.floor(ms / 60_000);
   if (minutes < 60) return `${minutes}m`;
@@ -93,4 +105,66 @@ function age(ms: number): string {
 
 function size(bytes: number): string {
   return bytes < 2 ** 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+}
+
+/**
+ * `restore ENV [--backup ID]`: without --yes, prints what would happen and
+ * changes nothing; with it, runs the restore runbook under the database lock.
+ */
+export async function runRestore(
+  client: Client,
+  settings: TemporalSettings,
+  input: RestoreInput,
+  options: { yes: boolean; wait: boolean },
+  write: (line: string) => void,
+): Promise<number> {
+  if (!options.yes) return printRestorePlan(client, settings, input, write);
+  const workflowId = databaseWorkflowId(input.environment);
+  let runId: string;
+  try {
+    const handle = await client.workflow.start('restore', { taskQueue: settings.taskQueue, workflowId, args: [input], staticSummary: `restore ${input.environment} from ${input.backupId ?? 'its newest backup'}` });
+    runId = handle.firstExecutionRunId;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    write(`refused: a backup or restore of ${input.environment} is already running: ${workflowId} (${desc.type}, run ${desc.runId})`);
+    return EXIT.busy;
+  }
+  write(`restore ${input.environment}: ${workflowId}`);
+  write(`  Web UI: ${runUrl(settings, workflowId, runId)}`);
+  if (!options.wait) return EXIT.succeeded;
+  try {
+    const result = await follow<RestoreResult>(client, workflowId, runId, restoreProgressQuery, write);
+    write(`succeeded: ${input.environment} holds backup ${result.restored.id}; safety backup ${result.safety.id} kept`);
+    return EXIT.succeeded;
+  } catch (err) {
+    if (!(err instanceof WorkflowFailedError)) throw err;
+    const type = failureTypeOf(err);
+    write(`${type === 'RollbackFailed' ? 'RESTORE AND ITS UNDO FAILED' : 'failed'}: ${messageOf(err)}`);
+    if (type === 'RollbackFailed') return EXIT.rollbackFailed;
+    return REFUSED_BEFORE_CHANGE.has(type ?? '') ? EXIT.invalid : EXIT.rolledBack;
+  }
+}
+
+async function printRestorePlan(client: Client, settings: TemporalSettings, input: RestoreInput, write: (line: string) => void): Promise<number> {
+  const listing = await inventory(client, settings, input.environment, write);
+  if (!listing) return EXIT.failed;
+  const candidates = listing.backups.map((b) => b.manifest);
+  const chosen = input.backupId ? candidates.find((m) => m.id === input.backupId) : (candidates.find((m) => m.trigger !== 'safety') ?? candidates[0]);
+  if (!chosen) {
+    write(input.backupId ? `no backup ${input.backupId} of ${input.environment}: \`smokestack backups ${input.environment}\` lists them` : `${input.environment} has no backups yet`);
+    return EXIT.invalid;
+  }
+  const documents = chosen.collections.reduce((n, c) => n + c.documents, 0);
+  write(`restore plan for ${input.environment} (nothing changes without --yes):`);
+  write(`  backup ${chosen.id}, taken ${new Date(chosen.takenAt).toISOString()}, ${chosen.bytes} bytes, ${documents} documents, sha256 ${chosen.sha256}`);
+  write('  1. check the archive on the host against its sha256 (from the store if the host copy is missing or damaged)');
+  write('  2. take a safety backup of the live database, on the host and in the store');
+  write('  3. stop the app services');
+  write(`  4. replace every application database with the backup's (what was written since ${chosen.id} is lost, but kept in the safety backup)`);
+  write('  5. read the database back: every collection as many documents as the backup holds');
+  write('  6. start the app services and pass their health gate');
+  write('  if any step after 2 fails, the safety backup is put back the same way');
+  write(`run it: smokestack restore ${input.environment} --backup ${chosen.id} --yes --wait`);
+  return EXIT.succeeded;
 }

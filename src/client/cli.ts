@@ -167,6 +167,23 @@ program
     });
   });
 
+program
+  .command('restore')
+  .description("restore ENV's database from a backup (the newest unless --backup): prints the plan, and runs it only with --yes")
+  .argument('<environment>', 'environment name from the configuration (one with a database)')
+  .option('-b, --backup <id>', 'the backup to restore (see `smokestack backups ENV`)')
+  .option('-y, --yes', 'run the restore: the live database is replaced (a safety backup is taken first)', false)
+  .option('-w, --wait', 'follow the restore to its end', false)
+  .option('--requested-by <who>', 'who asked, for the record', whoAmI())
+  .action(async (environment: string, opts: { backup?: string; yes: boolean; wait: boolean; requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    await checkBackedUp(config, environment);
+    const { runRestore } = await import('./backup-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runRestore(client, settings, { environment, backupId: opts.backup, requestedBy: opts.requestedBy }, { yes: opts.yes, wait: opts.wait }, write);
+    });
+  });
+
 const schedules = program.command('schedules').description("Temporal schedules from the configuration: the daily backups");
 schedules
   .command('list', { isDefault: true })

@@ -6,7 +6,7 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
 import type { Config } from '../config/schema.ts';
 import type { TemporalSettings } from '../temporal/connection.ts';
-import { backupWorkflowId } from '../workflows/definitions.ts';
+import { databaseWorkflowId } from '../workflows/definitions.ts';
 import type { BackupInput } from '../workflows/types.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -27,7 +27,7 @@ export function desiredSchedules(config: Config, settings: Pick<TemporalSettings
         workflowType: 'backup',
         taskQueue: settings.taskQueue,
         // Temporal adds the time it fires to the ID: each day's run is its own.
-        workflowId: backupWorkflowId(environment),
+        workflowId: databaseWorkflowId(environment),
         args: [{ environment, trigger: 'schedule', requestedBy: 'schedule' } satisfies BackupInput],
       },
       // A backup still running at the next 02:00 is not doubled; a missed

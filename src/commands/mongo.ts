@@ -35,9 +35,11 @@ export const mongodumpVersion = (container: string): Command => cmd('docker', 'e
  * Restores an archive (read on the host, fed to the container's stdin) over
  * the live databases: each collection in it is dropped first, so what was
  * written since the backup is gone. Users and roles are left as they are.
+ * Indexes are built afterwards from the manifest: mongorestore passes on
+ * the "ns" option FerretDB lists, which FerretDB then refuses.
  */
 const RESTORE_SCRIPT =
-  'exec mongorestore --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive --gzip --drop --nsExclude "admin.*" --nsExclude "config.*" --nsExclude "local.*"';
+  'exec mongorestore --username "$MONGO_INITDB_ROOT_USERNAME" --password "$MONGO_INITDB_ROOT_PASSWORD" --authenticationDatabase admin --archive --gzip --drop --noIndexRestore --nsExclude "admin.*" --nsExclude "config.*" --nsExclude "local.*"';
 
 export const restoreDatabase = (container: string, archiveFile: string): Command => ({
   ...execScript(container, RESTORE_SCRIPT),

@@ -1,6 +1,6 @@
 // Queries, signals and updates shared by workflows and the client.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalAnswer, BackupProgress, ApprovalDecision, DeployProgress, DeviceReport, PromotionProgress } from './types.ts';
+import type { ApprovalAnswer, BackupProgress, RestoreProgress, ApprovalDecision, DeployProgress, DeviceReport, PromotionProgress } from './types.ts';
 
 export const progressQuery = defineQuery<DeployProgress>('progress');
 
@@ -31,9 +31,10 @@ export const deviceOnlineSignal = defineSignal<[]>('device-online');
 
 // ---- Backups ----
 
-/** One backup per environment at a time. */
-export const backupWorkflowId = (environment: string): string => `backup-${environment}`;
+/** The environment's database lock: one backup or restore of it at a time. */
+export const databaseWorkflowId = (environment: string): string => `database-${environment}`;
 export const backupProgressQuery = defineQuery<BackupProgress>('backup-progress');
+export const restoreProgressQuery = defineQuery<RestoreProgress>('restore-progress');
 
 // ---- Database users ----
 

@@ -34,6 +34,11 @@ const CONTRACT = {
   BackupFailed: 'retry',
   // A copy whose checksum differs from its source's: copied again.
   BackupCopyCorrupt: 'retry',
+  // A backup whose archive matches its manifest in neither place.
+  BackupCorrupt: 'final',
+  DatabaseRestoreFailed: 'final',
+  // The database read back after a restore differs from the backup's manifest.
+  RestoreVerifyFailed: 'final',
   // An environment whose database is not backed up (no database, or no `backups:` in the config).
   NothingToBackUp: 'final',
   // Compensation.
@@ -64,6 +69,7 @@ export const REFUSED_BEFORE_CHANGE: ReadonlySet<string> = new Set<FailureType>([
   'ReleaseTagTaken',
   'CandidateRefused',
   'NothingToBackUp',
+  'BackupCorrupt',
 ]);
 
 /** The types no retry policy should retry: derived from the contract, never copied. */

@@ -5,3 +5,4 @@ export { promote } from './promote.ts';
 export { deviceUpdate } from './device-update.ts';
 export { backup, backupInventory } from './backup.ts';
 export { databaseUsers } from './database-users.ts';
+export { restore } from './restore.ts';

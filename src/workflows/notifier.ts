@@ -31,7 +31,7 @@ const delivery = proxyActivities<Activities>({
 const LONGEST_RUN = '1 day';
 
 /** Notices that more follow: any other says how the run ended. */
-const ALONG_THE_WAY: ReadonlySet<NoticeKind> = new Set<NoticeKind>(['started', 'approval-needed', 'approval-reminder', 'approved', 'released']);
+const ALONG_THE_WAY: ReadonlySet<NoticeKind> = new Set<NoticeKind>(['started', 'approval-needed', 'approval-reminder', 'approved', 'released', 'restore-started']);
 
 /**
  * Delivers a run's notices in order; ends after the notice of how the run

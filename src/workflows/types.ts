@@ -147,7 +147,7 @@ export type PromotionNoticeKind =
   | 'promotion-done';
 
 /** What a notice announces: a run starting, a step a person must know of, or how it ended. */
-export type BackupNoticeKind = 'backed-up' | 'backup-failed';
+export type BackupNoticeKind = 'backed-up' | 'backup-failed' | 'restore-started' | 'restored' | 'restore-failed' | 'restore-undo-failed';
 
 export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind | BackupNoticeKind;
 
@@ -382,8 +382,8 @@ export interface PromotionResult extends Omit<PromotionProgress, 'phase'> {
 export interface BackupInput {
   environment: string;
   requestedBy?: string;
-  /** Why it runs: by hand (CLI) or the daily schedule. */
-  trigger?: 'manual' | 'schedule';
+  /** Why it runs: by hand (CLI), the daily schedule, or just before a restore. */
+  trigger?: 'manual' | 'schedule' | 'safety';
 }
 
 export interface RetentionKeep {
@@ -404,6 +404,8 @@ export interface BackupPlan {
   keep: RetentionKeep;
   timeZone: string;
   consistency: 'online' | 'quiesce';
+  /** The stack's containers other than the database: stopped while a restore runs. */
+  appContainers: string[];
 }
 
 /** One collection as the archive holds it (mongodump's own count). */
@@ -417,13 +419,15 @@ export interface BackupManifest {
   id: string;
   environment: string;
   takenAt: number;
-  trigger: 'manual' | 'schedule';
+  trigger: 'manual' | 'schedule' | 'safety';
   consistency: 'online' | 'quiesce';
   /** The archive's file name, beside this manifest. */
   archive: string;
   sha256: string;
   bytes: number;
   collections: CollectionCount[];
+  /** Each collection's indexes, read just after the dump; the restore builds them from here. */
+  indexes?: CollectionIndexes[];
   tools: { mongodump: string };
   /** The workflow run that took it. */
   run: { workflowId: string; runId: string };
@@ -489,4 +493,52 @@ export interface BackupListing {
   /** Newest first; `keptBy` is empty for a backup the next rotation removes. */
   backups: { manifest: BackupManifest; copies: BackupCopy[]; keptBy: string[] }[];
   held?: string;
+}
+
+export interface CollectionState {
+  namespace: string;
+  documents: number;
+  /** "name {key}" of each index, sorted. */
+  indexes: string[];
+  /** sha256 of the documents' BSON, in _id order. */
+  sha256: string;
+}
+
+export interface DatabaseState {
+  collections: CollectionState[];
+}
+
+export interface RestoreInput {
+  environment: string;
+  /** The backup to restore; the newest when absent. */
+  backupId?: string;
+  requestedBy?: string;
+}
+
+export interface RestoreResult {
+  environment: string;
+  restored: BackupManifest;
+  /** Taken just before, from the live database: what a failed restore put back. */
+  safety: BackupManifest;
+  /** The database as it was read back after the restore. */
+  state: DatabaseState;
+  steps: StepProgress[];
+}
+
+export interface RestoreProgress {
+  environment: string;
+  backupId?: string;
+  steps: StepProgress[];
+}
+
+/** An index as createIndexes takes it: name, key and options. */
+export interface IndexSpec {
+  name: string;
+  key: Record<string, unknown>;
+  [option: string]: unknown;
+}
+
+export interface CollectionIndexes {
+  namespace: string;
+  specs: IndexSpec[];
 }

@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const backUp = async (): Promise<BackupResult> =>
-  (await w.client.workflow.execute('backup', { taskQueue: w.taskQueue, workflowId: 'backup-dev-cloud', args: [{ environment: 'dev-cloud', trigger: 'manual' }] })) as BackupResult;
+  (await w.client.workflow.execute('backup', { taskQueue: w.taskQueue, workflowId: 'database-dev-cloud', args: [{ environment: 'dev-cloud', trigger: 'manual' }] })) as BackupResult;
 
 const sha256Of = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const storeDir = () => join(store, 'dev-cloud');
@@ -130,7 +130,7 @@ it('schedules apply, run twice, leaves one daily backup schedule per environment
     await w.client.schedule.getHandle('backup-daily-dev-cloud').trigger();
     let run: { workflowId: string } | undefined;
     for (let i = 0; !run && i < 100; i++) {
-      for await (const wf of w.client.workflow.list({ query: `WorkflowType = 'backup' AND ExecutionStatus = 'Completed'` })) if (wf.workflowId.startsWith('backup-dev-cloud-')) run = wf;
+      for await (const wf of w.client.workflow.list({ query: `WorkflowType = 'backup' AND ExecutionStatus = 'Completed'` })) if (wf.workflowId.startsWith('database-dev-cloud-')) run = wf;
       if (!run) await new Promise((r) => setTimeout(r, 500));
     }
     expect(run, 'the triggered schedule ran a backup to its end').toBeDefined();

@@ -7,7 +7,8 @@ import { LAB_CACHE } from './paths.ts';
 
 const rootPassword = () => readFileSync(join(LAB_CACHE, 'lab/secrets/mongo-root-password'), 'utf8').trim();
 
-function command(host: LabHost, db: string, json: unknown): any {
+/** One database command through the container's shell, as root; its JSON answer. */
+export function command(host: LabHost, db: string, json: unknown): any {
   const script = `docker exec mongo mongosh --quiet -u admin -p "$1" --authenticationDatabase admin ${db} --eval "$2"`;
   const out = onHost(host, `set -- '${rootPassword()}' '${`db.runCommand(${JSON.stringify(json)})`}'; ${script}`);
   return JSON.parse(out);

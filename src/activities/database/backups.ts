@@ -15,6 +15,7 @@ import { hostTargetOf, workerConfig } from '../plan.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { BACKUP_SUFFIX, scheduledBackupsDir } from '../host/layout.ts';
 import { dumpToFile } from './backup.ts';
+import { indexesOf } from './root.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -34,6 +35,9 @@ export async function planBackup(configFile: string, input: BackupInput): Promis
     keep: backups.keep,
     timeZone: backups.timeZone,
     consistency: backups.consistency,
+    appContainers: Object.values(env.services)
+      .map((s) => s.container)
+      .filter((c) => c !== env.database!.container),
   };
 }
 
@@ -45,7 +49,7 @@ export function dumpedCollections(log: string): CollectionCount[] {
 }
 
 /** Dumps the database into `<hostDir>/<id>.archive.gz`, then writes the manifest beside it. */
-export async function takeBackup(plan: BackupPlan, id: string, trigger: BackupManifest['trigger']): Promise<BackupManifest> {
+export async function takeBackup(configFile: string, plan: BackupPlan, id: string, trigger: BackupManifest['trigger']): Promise<BackupManifest> {
   const archive = `${id}${BACKUP_SUFFIX}`;
   const path = posix.join(plan.hostDir, archive);
   const { workflowExecution } = Context.current().info;
@@ -63,6 +67,7 @@ export async function takeBackup(plan: BackupPlan, id: string, trigger: BackupMa
       sha256,
       bytes,
       collections: dumpedCollections(log),
+      indexes: await indexesOf(configFile, plan),
       tools: { mongodump: version },
       run: { workflowId: workflowExecution?.workflowId ?? '', runId: workflowExecution?.runId ?? '' },
     };

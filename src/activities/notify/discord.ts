@@ -34,6 +34,10 @@ const COLORS: Record<NoticeKind, number> = {
   failed: 0xe74c3c,
   'backed-up': 0x2ecc71,
   'backup-failed': 0xe74c3c,
+  'restore-started': 0xf1c40f,
+  restored: 0x2ecc71,
+  'restore-failed': 0xe74c3c,
+  'restore-undo-failed': 0x992d22,
   'approval-needed': 0xf1c40f,
   'approval-reminder': 0xf1c40f,
   approved: 0x3498db,
@@ -118,6 +122,17 @@ function headline(n: DeployNotice): { title: string; description?: string } {
       return { title: `💾 ${env}: backup ${n.version} taken`, description: n.details };
     case 'backup-failed':
       return { title: `❌ ${env}: backup FAILED`, description: 'No new backup was taken; the earlier ones are untouched.' };
+    case 'restore-started':
+      return { title: `🛠️ ${env}: restoring backup ${n.version}, the app is stopping`, description: n.details };
+    case 'restored':
+      return { title: `✅ ${env}: backup ${n.version} restored, the app is healthy`, description: n.details };
+    case 'restore-failed':
+      return { title: `↩️ ${env}: restore of ${n.version} failed, the database is as it was`, description: n.details };
+    case 'restore-undo-failed':
+      return {
+        title: `🚨 ${env}: RESTORE FAILED AND THE SAFETY BACKUP COULD NOT BE PUT BACK`,
+        description: `The restore of ${n.version} failed, and so did putting the safety backup back. ${env}'s database needs a person now.`,
+      };
     case 'promotion-done':
       return { title: `🏁 ${env}: promotion of ${n.version} ended`, description: n.devices ? `Devices: ${n.devices}` : undefined };
   }

@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { ObjectId } from 'mongodb';
+import { loadConfig } from '../src/config/load.ts';
+import { hostTargetOf } from '../src/activities/plan.ts';
+import { withDatabase } from '../src/activities/database/connect.ts';
+import { LAB_CONFIG } from '../test/support/worker.ts';
+const env = loadConfig(LAB_CONFIG).environments['prod-cloud']!;
+const password = readFileSync(`${process.env.SMOKESTACK_CACHE ?? '/var/cache/smokestack'}/lab/secrets/mongo-root-password`, 'utf8').trim();
+const N = Number(process.argv[2] ?? 20000), B = Number(process.argv[3] ?? 1000), P = Number(process.argv[4] ?? 1);
+await withDatabase(hostTargetOf(env), { user: 'admin', password }, async (client) => {
+  const col = client.db('scratchbench').collection('readings');
+  await col.drop().catch(() => {});
+  let t = Date.UTC(2024, 0, 1);
+  const mk = (i: number) => ({ _id: new ObjectId(), smokerId: `smoker-${i % 40}`, cookId: new ObjectId(), at: new Date(t + i * 5000), chamber: 225 + Math.random() * 20, probes: [140 + Math.random() * 60, 150 + Math.random() * 50, 0, 0], setpoint: 225, fan: Math.round(Math.random() * 100), damper: Math.round(Math.random() * 100), battery: 87.5, rssi: -60, firmware: 'v1.4.2' });
+  const t0 = performance.now();
+  let i = 0;
+  const worker = async () => { while (i < N) { const docs = []; for (let k = 0; k < B && i < N; k++) docs.push(mk(i++)); await col.insertMany(docs, { ordered: false }); } };
+  await Promise.all(Array.from({ length: P }, worker));
+  const s = (performance.now() - t0) / 1000;
+  const st = await client.db('scratchbench').command({ dbStats: 1 });
+  const cs = await client.db('scratchbench').command({ collStats: 'readings' });
+  console.log({ N, B, P, s, rate: N / s, dataSize: st.dataSize, avgObj: cs.avgObjSize, size: cs.size, storageSize: st.storageSize });
+});

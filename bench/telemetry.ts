@@ -1,0 +1,186 @@
+// Smoker telemetry for bench:backup: a database shaped like Smart Smoker's
+// (devices, their cooks, a reading every 30 s of each cook, the alerts it
+// raised), seeded once through the SSH-tunnelled driver and found again by
+// a marker on later runs. The numbers come from a seeded PRNG, so every
+// seed holds the same documents and compresses alike; values are rounded
+// as the sensors report them, so gzip sees telemetry, not noise.
+import { BSON, ObjectId, type Db, type Document, type MongoClient } from 'mongodb';
+
+/** Its own database: one dropDatabase removes it, and the app's data is never mixed with it. */
+export const SEED_DATABASE = 'smartsmoker_bench';
+/** Bumped when the documents change, so an older seed is replaced instead of measured. */
+const SEED_VERSION = 1;
+const MARKER = { collection: 'seed', _id: 'telemetry' } as const;
+type Marker = Seeded & { _id: string; version: number };
+
+export interface Seeded {
+  /** The documents' size as BSON: what mongodump reads, and what mongo:7's dbStats dataSize would count. */
+  bsonBytes: number;
+  counts: Record<string, number>;
+  indexes: string[];
+  /** How long the seed took, when it was made. */
+  seconds: number;
+  at: string;
+}
+
+const SMOKERS = 40;
+const READING_EVERY_MS = 30_000;
+const MEATS = [
+  { meat: 'brisket', hours: [12, 16], probes: ['flat', 'point'], target: 203, lb: [12, 18] },
+  { meat: 'pork shoulder', hours: [10, 14], probes: ['left', 'right'], target: 200, lb: [8, 10] },
+  { meat: 'ribs', hours: [5, 6], probes: ['rack 1', 'rack 2', 'rack 3'], target: 198, lb: [3, 9] },
+  { meat: 'chicken', hours: [2, 3], probes: ['breast', 'thigh'], target: 165, lb: [4, 6] },
+  { meat: 'turkey', hours: [4, 6], probes: ['breast', 'thigh'], target: 165, lb: [12, 16] },
+  { meat: 'salmon', hours: [1, 2], probes: ['fillet'], target: 140, lb: [2, 3] },
+] as const;
+const WORDS = 'rub bark stall wrap butcher paper oak hickory cherry pellets spritz apple cider rest tallow juicy tender smoke ring crust wind cold rain lid water pan'.split(' ');
+
+/** mulberry32: small, fast, and the same sequence for the same seed. */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const round1 = (x: number) => Math.round(x * 10) / 10;
+
+/** The seed's marker, if a complete seed of this version and at least this size is there. */
+export async function findSeed(client: MongoClient, minBytes: number): Promise<Seeded | undefined> {
+  const marker = await client.db(SEED_DATABASE).collection<Marker>(MARKER.collection).findOne({ _id: MARKER._id });
+  if (!marker || marker.version !== SEED_VERSION || marker.bsonBytes < minBytes) return undefined;
+  const { bsonBytes, counts, indexes, seconds, at } = marker;
+  return { bsonBytes, counts, indexes, seconds, at };
+}
+
+/**
+ * Drops the seed database and writes at least `targetBytes` of documents
+ * (as BSON), `parallel` insertMany batches in flight at once (SQLite has one
+ * writer; a few batches in flight keep it busy while the next is encoded).
+ * The marker is written last: an interrupted seed has none, and is redone.
+ */
+export async function seed(client: MongoClient, targetBytes: number, progress: (line: string) => void, parallel = 4): Promise<Seeded> {
+  const t0 = performance.now();
+  const db = client.db(SEED_DATABASE);
+  await db.dropDatabase();
+  const counts: Record<string, number> = { devices: 0, cooks: 0, readings: 0, events: 0 };
+  let bsonBytes = 0;
+  const inFlight = new Set<Promise<unknown>>();
+  const batches: Record<string, Document[]> = { devices: [], cooks: [], readings: [], events: [] };
+  const flush = async (name: string) => {
+    const docs = batches[name]!;
+    if (docs.length === 0) return;
+    batches[name] = [];
+    while (inFlight.size >= parallel) await Promise.race(inFlight);
+    const insert = db
+      .collection(name)
+      .insertMany(docs, { ordered: false })
+      .finally(() => inFlight.delete(insert));
+    inFlight.add(insert);
+  };
+  const add = async (name: string, doc: Document) => {
+    bsonBytes += BSON.calculateObjectSize(doc);
+    counts[name]!++;
+    batches[name]!.push(doc);
+    if (batches[name]!.length >= 1000) await flush(name);
+  };
+
+  const random = prng(9);
+  const between = (lo: number, hi: number) => lo + random() * (hi - lo);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const start = Date.UTC(2023, 0, 1);
+  for (let i = 0; i < SMOKERS; i++) {
+    await add('devices', {
+      _id: `smoker-${String(i + 1).padStart(2, '0')}`,
+      name: `${pick(['Backyard', 'Patio', 'Competition', 'Garage'])} smoker ${i + 1}`,
+      model: pick(['SS-1', 'SS-1', 'SS-2 Pro']),
+      firmware: pick(['v1.3.9', 'v1.4.2', 'v1.4.2', 'v1.5.0']),
+      owner: `user-${1000 + i}`,
+      timeZone: pick(['America/Chicago', 'America/New_York', 'Europe/Berlin']),
+      registeredAt: new Date(start - between(30, 400) * 86_400_000),
+    });
+  }
+
+  let reported = 0;
+  for (let cookNo = 0; bsonBytes < targetBytes; cookNo++) {
+    const smokerId = `smoker-${String((cookNo % SMOKERS) + 1).padStart(2, '0')}`;
+    const kind = pick(MEATS);
+    const startedAt = start + cookNo * 3 * 3_600_000;
+    const cookId = new ObjectId(startedAt / 1000);
+    const hours = between(kind.hours[0], kind.hours[1]);
+    const setpoint = pick([225, 225, 250, 275]);
+    const readings = Math.round((hours * 3_600_000) / READING_EVERY_MS);
+    let chamber = 70;
+    const probes = kind.probes.map(() => between(36, 42));
+    let fan = 100;
+    let pellets = between(60, 100);
+    for (let r = 0; r < readings; r++) {
+      const at = new Date(startedAt + r * READING_EVERY_MS);
+      // The chamber climbs to its setpoint and wanders around it; the meat follows, stalling near 160.
+      chamber += (setpoint - chamber) * 0.02 + between(-1.5, 1.5);
+      fan = Math.max(0, Math.min(100, fan + (setpoint - chamber) * 0.8 + between(-3, 3)));
+      pellets = Math.max(0, pellets - between(0, 0.01));
+      probes.forEach((t, p) => (probes[p] = t + Math.max(0, chamber - t) * (t > 150 && t < 170 ? 0.0004 : 0.0015) + between(-0.05, 0.05)));
+      const lidOpen = random() < 0.002;
+      await add('readings', {
+        _id: new ObjectId(Math.floor(at.getTime() / 1000)),
+        cookId,
+        smokerId,
+        at,
+        chamber: { temp: round1(chamber), setpoint, fan: Math.round(fan), lidOpen },
+        probes: probes.map((t, p) => ({ probe: p + 1, temp: round1(t) })),
+        pelletPercent: round1(pellets),
+        ambient: round1(60 + 15 * Math.sin(r / 2880)),
+        wifiRssi: -Math.round(between(48, 72)),
+      });
+      if (lidOpen) await add('events', { cookId, smokerId, at, kind: 'lid-open', message: 'Lid opened: chamber temperature dropping', value: round1(chamber) });
+      if (r > 0 && r % 240 === 0 && chamber < setpoint - 25) {
+        await add('events', { cookId, smokerId, at, kind: 'temp-low', message: `Chamber ${Math.round(chamber)}°F, ${Math.round(setpoint - chamber)}°F under setpoint`, value: round1(chamber) });
+      }
+    }
+    for (const [p, name] of kind.probes.entries()) {
+      await add('events', { cookId, smokerId, at: new Date(startedAt + readings * READING_EVERY_MS), kind: 'probe-done', probe: p + 1, message: `${name} reached ${kind.target}°F`, value: round1(probes[p]!) });
+    }
+    await add('cooks', {
+      _id: cookId,
+      smokerId,
+      name: `${kind.meat[0]!.toUpperCase()}${kind.meat.slice(1)} ${Math.round(between(kind.lb[0], kind.lb[1]))} lb`,
+      meat: kind.meat,
+      startedAt: new Date(startedAt),
+      endedAt: new Date(startedAt + readings * READING_EVERY_MS),
+      setpoint,
+      probes: kind.probes.map((name, p) => ({ probe: p + 1, name, target: kind.target })),
+      readings,
+      notes: Array.from({ length: 12 + Math.floor(random() * 24) }, () => pick(WORDS)).join(' '),
+      rating: Math.ceil(between(2, 5)),
+    });
+    if (bsonBytes - reported >= targetBytes / 10) {
+      reported = bsonBytes;
+      progress(`seeding: ${mib(bsonBytes)} of ${mib(targetBytes)}, ${counts.readings} readings, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    }
+  }
+  for (const name of Object.keys(batches)) await flush(name);
+  await Promise.all(inFlight);
+
+  // Indexes after the documents: one build each, not an update per insert.
+  const indexes = [
+    await db.collection('readings').createIndex({ cookId: 1, at: 1 }),
+    await db.collection('readings').createIndex({ smokerId: 1, at: -1 }),
+    await db.collection('cooks').createIndex({ smokerId: 1, startedAt: -1 }),
+    await db.collection('events').createIndex({ cookId: 1, at: 1 }),
+  ];
+  const seeded: Seeded = { bsonBytes, counts, indexes, seconds: (performance.now() - t0) / 1000, at: new Date().toISOString() };
+  await db.collection<Marker>(MARKER.collection).insertOne({ _id: MARKER._id, version: SEED_VERSION, ...seeded });
+  return seeded;
+}
+
+/** What the database itself says it holds: FerretDB on SQLite counts its own (JSON) form of the documents. */
+export async function databaseStats(db: Db): Promise<{ dataSize: number; storageSize: number; indexSize: number }> {
+  const stats = await db.command({ dbStats: 1 });
+  return { dataSize: Number(stats.dataSize), storageSize: Number(stats.storageSize), indexSize: Number(stats.indexSize ?? 0) };
+}
+
+export const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

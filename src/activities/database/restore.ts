@@ -1,0 +1,108 @@
+// The restore's steps on the worker: pick a backup, make sure the host holds
+// its archive byte for byte (from the store if need be), stop and start the
+// app, replace the live databases with the archive's, and read the database
+// back (counts, indexes, content hashes) through the driver.
+import { createHash } from 'node:crypto';
+import { join, posix } from 'node:path';
+import { startContainers, stopContainers } from '../../commands/docker.ts';
+import { checksum, makeDir } from '../../commands/files.ts';
+import { restoreDatabase } from '../../commands/mongo.ts';
+import type { BackupManifest, BackupPlan, CollectionState, DatabaseState } from '../../workflows/types.ts';
+import { failure } from '../../workflows/failures.ts';
+import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
+import { lastLines } from '../output.ts';
+import { onHost, whileHeartbeating } from '../remote.ts';
+import { listBackups, fileSha256 } from './backups.ts';
+import { appCollections, appDatabases, asRoot, SYSTEM_DATABASES } from './root.ts';
+
+const isAppNamespace = (namespace: string) => !SYSTEM_DATABASES.has(namespace.split('.')[0]!);
+
+/** The backup to restore: the one named, else the newest; from the off-host store, whose copies were checked. */
+export async function chooseBackup(plan: BackupPlan, id?: string): Promise<BackupManifest> {
+  const stored = await listBackups(plan, 'store');
+  const onHostToo = id ? [] : await listBackups(plan, 'host');
+  const all = [...stored, ...onHostToo.filter((h) => !stored.some((s) => s.id === h.id))].sort((a, b) => b.takenAt - a.takenAt);
+  const chosen = id ? all.find((m) => m.id === id) : all.find((m) => m.trigger !== 'safety') ?? all[0];
+  if (!chosen) {
+    const known = all.slice(0, 5).map((m) => m.id).join(', ');
+    throw failure('InvalidInput', id ? `no backup ${id} of ${plan.environment}; newest: ${known || 'none'}` : `${plan.environment} has no backups yet`);
+  }
+  return chosen;
+}
+
+/**
+ * The archive on the host, checked against the manifest's sha256. A host
+ * copy that is missing or differs is replaced by the store's, checked on
+ * both ends too. Nothing live is touched before this passes.
+ */
+export async function stageArchive(plan: BackupPlan, manifest: BackupManifest): Promise<string> {
+  const path = posix.join(plan.hostDir, manifest.archive);
+  const local = join(plan.storeDir, manifest.archive);
+  return onHost(plan.host, async (host) => {
+    const onHostSum = (await host.run(checksum(path))).stdout.split(/\s+/)[0];
+    if (onHostSum === manifest.sha256) return path;
+    const inStore = await fileSha256(local).catch(() => 'missing');
+    if (inStore !== manifest.sha256) {
+      throw failure('BackupCorrupt', `backup ${manifest.id} is damaged in both places: sha256 on the host ${onHostSum || 'missing'}, in the store ${inStore}, manifest ${manifest.sha256}`);
+    }
+    await host.check(makeDir(plan.hostDir));
+    await whileHeartbeating(host.uploadFile(local, path));
+    const uploaded = (await host.check(checksum(path))).split(/\s+/)[0];
+    if (uploaded !== manifest.sha256) throw failure('BackupCopyCorrupt', `the store's copy of ${manifest.id} arrived on ${plan.host.host} as sha256 ${uploaded}`);
+    return path;
+  });
+}
+
+export async function stopApp(plan: BackupPlan): Promise<void> {
+  if (plan.appContainers.length === 0) return;
+  await onHost(plan.host, (host) => host.check(stopContainers(plan.appContainers), { timeoutSeconds: 120 }));
+}
+
+export async function startApp(plan: BackupPlan): Promise<void> {
+  if (plan.appContainers.length === 0) return;
+  await onHost(plan.host, (host) => host.check(startContainers(plan.appContainers), { timeoutSeconds: 120 }));
+}
+
+/**
+ * Drops every application database, restores the archive's documents, then
+ * builds the indexes the manifest recorded: the databases become exactly
+ * the backup's.
+ */
+export async function restoreArchive(configFile: string, plan: BackupPlan, archivePath: string, manifest: BackupManifest): Promise<void> {
+  await asRoot(configFile, plan, async (admin) => {
+    for (const name of await appDatabases(admin)) await admin.client.db(name).dropDatabase();
+  });
+  await onHost(plan.host, async (host) => {
+    const ran = await whileHeartbeating(host.run(restoreDatabase(plan.container, archivePath), { timeoutSeconds: DUMP_TIMEOUT_SECONDS }));
+    if (ran.code !== 0) throw failure('DatabaseRestoreFailed', `mongorestore of ${posix.basename(archivePath)} failed: ${lastLines(ran.stderr, 5)}`);
+  });
+  await asRoot(configFile, plan, async (admin) => {
+    for (const { namespace, specs } of manifest.indexes ?? []) {
+      const dot = namespace.indexOf('.');
+      const built = specs.filter((spec) => spec.name !== '_id_');
+      if (built.length > 0) await admin.client.db(namespace.slice(0, dot)).command({ createIndexes: namespace.slice(dot + 1), indexes: built });
+    }
+  });
+}
+
+/** Every application collection: document count, index names, and a sha256 of its documents in _id order (FerretDB has no dbHash). */
+export async function databaseState(configFile: string, plan: BackupPlan): Promise<DatabaseState> {
+  return asRoot(configFile, plan, async (admin) => {
+    const collections: CollectionState[] = [];
+    for (const { namespace, collection } of await appCollections(admin)) {
+      const hash = createHash('sha256');
+      let documents = 0;
+      // The documents' own BSON bytes, as the server sends them: no re-encoding can hide a difference.
+      for await (const raw of collection.find({}, { sort: { _id: 1 }, raw: true }) as AsyncIterable<Buffer>) {
+        hash.update(raw);
+        documents++;
+      }
+      const indexes = (await collection.listIndexes().toArray()).map((i) => `${i.name as string} ${JSON.stringify(i.key)}${i.unique ? ' unique' : ''}`).sort();
+      collections.push({ namespace, documents, indexes, sha256: hash.digest('hex') });
+    }
+    return { collections };
+  });
+}
+
+/** What a manifest's counts say the application databases hold (mongodump also dumps admin's users). */
+export const appCollectionsOf = (manifest: BackupManifest) => manifest.collections.filter((c) => isAppNamespace(c.namespace));

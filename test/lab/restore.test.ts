@@ -1,0 +1,132 @@
+// The restore runbook on the lab (dev-cloud): a backup put back over a
+// changed database, a damaged archive refused before anything changes, and
+// a restore that fails after the drop undone from its safety backup. Judged
+// from the database itself: counts through the container's own shell, and
+// every collection's documents and indexes read back.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { planBackup } from '../../src/activities/database/backups.ts';
+import { databaseState } from '../../src/activities/database/restore.ts';
+import type { BackupManifest, BackupResult, DatabaseState, DeployResult } from '../../src/workflows/types.ts';
+import { runCli } from '../support/cli.ts';
+import { labConfigWith } from '../support/config.ts';
+import { labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
+import { command, countCooks, insertCooks } from '../support/mongo.ts';
+import { startWorker, type TestWorker } from '../support/worker.ts';
+
+const HOST_DIR = '/opt/smart-smoker-dev/backups/scheduled';
+let w: TestWorker;
+let store: string;
+let configFile: string;
+let cliEnv: Record<string, string>;
+
+beforeAll(async () => {
+  resetHost('dev-cloud');
+  store = mkdtempSync(join(tmpdir(), 'smokestack-store-'));
+  configFile = labConfigWith((c) => (c.backups = { store }));
+  w = await startWorker(configFile);
+  cliEnv = { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue };
+  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version: 'v1' }] })) as DeployResult;
+  expect(deployed.outcome).toBe('succeeded');
+  insertCooks('dev-cloud', 300);
+  command('dev-cloud', 'smartsmoker', { createIndexes: 'cooks', indexes: [{ key: { name: 1 }, name: 'by_name' }] });
+  command('dev-cloud', 'smartsmoker', { insert: 'settings', documents: [{ _id: 'units', value: 'F' }] });
+});
+afterAll(async () => {
+  await w?.stop();
+});
+
+const state = async (): Promise<DatabaseState> => databaseState(configFile, await planBackup(configFile, { environment: 'dev-cloud' }));
+const backUp = async () =>
+  (await w.client.workflow.execute('backup', { taskQueue: w.taskQueue, workflowId: 'database-dev-cloud', args: [{ environment: 'dev-cloud' }] })) as BackupResult;
+const hotCooks = () => Number(command('dev-cloud', 'smartsmoker', { count: 'cooks', query: { temperature: { $gt: 500 } } }).n);
+const backendHealth = () => onHost('dev-cloud', "docker inspect --format '{{.State.Health.Status}}' backend_cloud").trim();
+const restore = (...args: string[]) => runCli(['restore', 'dev-cloud', ...args, '--config', configFile], cliEnv);
+
+it('round trip: a backup put back over a changed database gives the same documents and indexes, and the app healthy', async () => {
+  const before = await state();
+  expect(before.collections.map((c) => [c.namespace, c.documents])).toEqual([
+    ['smartsmoker.cooks', 300],
+    ['smartsmoker.settings', 1],
+  ]);
+  expect(before.collections[0]!.indexes.some((i) => i.startsWith('by_name '))).toBe(true);
+  const backup = (await backUp()).manifest;
+
+  // What happens after the backup: a collection dropped, another created.
+  command('dev-cloud', 'smartsmoker', { drop: 'cooks' });
+  command('dev-cloud', 'smartsmoker', { insert: 'intruders', documents: [{ n: 1 }, { n: 2 }] });
+
+  // Without --yes: the plan, and nothing changes.
+  const plan = await restore();
+  expect(plan.code, plan.stderr).toBe(0);
+  expect(plan.stdout).toContain(`backup ${backup.id}`);
+  expect(plan.stdout).toContain('nothing changes without --yes');
+  expect(countCooks('dev-cloud')).toBe(0);
+
+  const run = await restore('--backup', backup.id, '--yes', '--wait');
+  expect(run.code, run.stdout + run.stderr).toBe(0);
+  expect(run.stdout).toContain(`succeeded: dev-cloud holds backup ${backup.id}`);
+  const after = await state();
+  expect(after).toEqual(before);
+  expect(countCooks('dev-cloud')).toBe(300);
+  expect(hotCooks()).toBe(24); // temperatures 501..524
+  expect(Number(command('dev-cloud', 'smartsmoker', { count: 'intruders' }).n)).toBe(0);
+  expect(backendHealth()).toBe('healthy');
+  expect(await labDiscordMessages((m) => m.title.includes(`dev-cloud: backup ${backup.id} restored`))).not.toHaveLength(0);
+});
+
+/** Flips one byte in the middle of a file on the host. */
+const flipByteOnHost = (path: string) =>
+  onHost('dev-cloud', `size=$(stat -c %s ${path}); printf '\\377' | dd of=${path} bs=1 seek=$((size / 2)) conv=notrunc status=none`);
+
+it('a damaged archive: a truncated host copy is replaced from the store; damaged in both places, it is refused before anything changes', async () => {
+  const backup = (await backUp()).manifest;
+  const hostPath = `${HOST_DIR}/${backup.archive}`;
+  const before = await state();
+
+  onHost('dev-cloud', `truncate -s 100 ${hostPath}`);
+  const fromStore = await restore('--backup', backup.id, '--yes', '--wait');
+  expect(fromStore.code, fromStore.stdout).toBe(0);
+  expect(onHost('dev-cloud', `sha256sum ${hostPath}`).split(' ')[0]).toBe(backup.sha256);
+
+  flipByteOnHost(hostPath);
+  const storePath = join(store, 'dev-cloud', backup.archive);
+  const bytes = readFileSync(storePath);
+  bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+  writeFileSync(storePath, bytes);
+  const backupsBefore = onHost('dev-cloud', `ls ${HOST_DIR}`);
+  const refused = await restore('--backup', backup.id, '--yes', '--wait');
+  expect(refused.code).toBe(2);
+  expect(refused.stdout).toContain(`backup ${backup.id} is damaged in both places`);
+  // Nothing changed: no safety backup taken, the database as it was, the app never stopped.
+  expect(onHost('dev-cloud', `ls ${HOST_DIR}`)).toBe(backupsBefore);
+  expect(await state()).toEqual(before);
+  expect(backendHealth()).toBe('healthy');
+});
+
+it('a restore that fails after the drop puts the safety backup back: the database equals what it was before', async () => {
+  // A backup whose archive matches its manifest's sha256 but is no mongodump archive: mongorestore fails after the drop.
+  const id = '2026-01-01T02-00-00Z';
+  const archive = gzipSync(Buffer.from('not a mongodump archive'));
+  const sha256 = createHash('sha256').update(archive).digest('hex');
+  const manifest: BackupManifest = {
+    id, environment: 'dev-cloud', takenAt: Date.parse('2026-01-01T02:00:00Z'), trigger: 'manual', consistency: 'online', archive: `${id}.archive.gz`, sha256,
+    bytes: archive.length, collections: [{ namespace: 'smartsmoker.cooks', documents: 1 }], tools: { mongodump: 'planted' }, run: { workflowId: 'planted', runId: 'planted' },
+  };
+  writeFileSync(join(store, 'dev-cloud', manifest.archive), archive);
+  writeFileSync(join(store, 'dev-cloud', `${id}.manifest.json`), JSON.stringify(manifest));
+  command('dev-cloud', 'smartsmoker', { insert: 'cooks', documents: [{ name: 'written after the last backup', temperature: 999 }] });
+  const before = await state();
+
+  const failed = await restore('--backup', id, '--yes', '--wait');
+  expect(failed.code, failed.stdout).toBe(4);
+  expect(failed.stdout).toContain('restore failed, the database is as it was before');
+  expect(await state()).toEqual(before);
+  expect(countCooks('dev-cloud')).toBe(301);
+  expect(backendHealth()).toBe('healthy');
+  expect(await labDiscordMessages((m) => m.title.includes(`dev-cloud: restore of ${id} failed, the database is as it was`))).not.toHaveLength(0);
+});
