@@ -14,6 +14,8 @@ const MARKER = { collection: 'seed', _id: 'telemetry' } as const;
 type Marker = Seeded & { _id: string; version: number };
 
 export interface Seeded {
+  /** What was asked for: a seed is reused only for the same size, so figures stay comparable across runs. */
+  targetBytes: number;
   /** The documents' size as BSON: what mongodump reads, and what mongo:7's dbStats dataSize would count. */
   bsonBytes: number;
   counts: Record<string, number>;
@@ -48,12 +50,12 @@ function prng(seed: number): () => number {
 
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-/** The seed's marker, if a complete seed of this version and at least this size is there. */
-export async function findSeed(client: MongoClient, minBytes: number): Promise<Seeded | undefined> {
+/** The seed's marker, if a complete seed of this version and this size is there. */
+export async function findSeed(client: MongoClient, targetBytes: number): Promise<Seeded | undefined> {
   const marker = await client.db(SEED_DATABASE).collection<Marker>(MARKER.collection).findOne({ _id: MARKER._id });
-  if (!marker || marker.version !== SEED_VERSION || marker.bsonBytes < minBytes) return undefined;
+  if (!marker || marker.version !== SEED_VERSION || marker.targetBytes !== targetBytes) return undefined;
   const { bsonBytes, counts, indexes, seconds, at } = marker;
-  return { bsonBytes, counts, indexes, seconds, at };
+  return { targetBytes, bsonBytes, counts, indexes, seconds, at };
 }
 
 /**
@@ -166,13 +168,16 @@ export async function seed(client: MongoClient, targetBytes: number, progress: (
   await Promise.all(inFlight);
 
   // Indexes after the documents: one build each, not an update per insert.
-  const indexes = [
-    await db.collection('readings').createIndex({ cookId: 1, at: 1 }),
-    await db.collection('readings').createIndex({ smokerId: 1, at: -1 }),
-    await db.collection('cooks').createIndex({ smokerId: 1, startedAt: -1 }),
-    await db.collection('events').createIndex({ cookId: 1, at: 1 }),
-  ];
-  const seeded: Seeded = { bsonBytes, counts, indexes, seconds: (performance.now() - t0) / 1000, at: new Date().toISOString() };
+  const indexes: string[] = [];
+  for (const [name, keys] of [
+    ['readings', { cookId: 1, at: 1 }],
+    ['readings', { smokerId: 1, at: -1 }],
+    ['cooks', { smokerId: 1, startedAt: -1 }],
+    ['events', { cookId: 1, at: 1 }],
+  ] as const) {
+    indexes.push(`${name}.${await db.collection(name).createIndex(keys)}`);
+  }
+  const seeded: Seeded = { targetBytes, bsonBytes, counts, indexes, seconds: (performance.now() - t0) / 1000, at: new Date().toISOString() };
   await db.collection<Marker>(MARKER.collection).insertOne({ _id: MARKER._id, version: SEED_VERSION, ...seeded });
   return seeded;
 }

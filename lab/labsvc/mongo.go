@@ -30,11 +30,16 @@ func mongoEntrypoint(args []string) int {
 		"--listen-addr=0.0.0.0:27017", "--telemetry=disable",
 		"--log-level=error", "--test-enable-new-auth",
 	}
+	env := os.Environ()
 	if rootUser != "" && rootPass != "" {
 		// FerretDB creates this user only while the admin database does not exist.
-		flags = append(flags, "--setup-database=admin", "--setup-username="+rootUser, "--setup-password="+rootPass)
+		flags = append(flags, "--setup-database=admin", "--setup-username="+rootUser)
+		// The password by environment, as the real image keeps it: an
+		// argument would show in `ps` on the host for as long as it runs.
+		env = append(env, "FERRETDB_SETUP_PASSWORD="+rootPass)
 	}
 	ferret := exec.Command("/usr/local/bin/ferretdb", flags...)
+	ferret.Env = env
 	ferret.Stdout, ferret.Stderr = os.Stdout, os.Stderr
 	if err := ferret.Start(); err != nil {
 		fmt.Fprintln(os.Stderr, "mongo (lab stand-in): ferretdb:", err)

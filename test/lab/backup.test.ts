@@ -2,6 +2,7 @@
 // off the host in the runner's store, and rotation of both copies. Judged
 // from the files themselves (checksums, counts, which backups remain), not
 // from the workflow's word.
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,9 @@ import { rotate } from '../../src/workflows/rotation.ts';
 import type { BackupManifest, BackupResult, DeployResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
-import { labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
+import { hostContainer, labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
 import { countCooks, insertCooks } from '../support/mongo.ts';
+import { LAB_CACHE } from '../support/paths.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 const HOST_DIR = '/opt/smart-smoker-dev/backups/scheduled';
@@ -66,6 +68,22 @@ it('takes a real dump on the host and a copy off it: the same bytes in both plac
   expect(statSync(join(storeDir(), `${m.id}.manifest.json`)).mode & 0o777).toBe(0o600);
   const notices = await labDiscordMessages((n) => n.title.includes(`dev-cloud: backup ${m.id} taken`));
   expect(notices.length).toBeGreaterThanOrEqual(1);
+});
+
+it("the root password is never in a process's arguments on the host while it dumps (ps sampled throughout)", async () => {
+  for (let i = 0; i < 8; i++) insertCooks('dev-cloud', 2500); // a dump long enough to be seen
+  const password = readFileSync(join(LAB_CACHE, 'lab/secrets/mongo-root-password'), 'utf8').trim();
+  onHost('dev-cloud', 'rm -f /tmp/ps.log; (while [ ! -e /tmp/ps.stop ]; do ps -eo args >> /tmp/ps.log; done; rm -f /tmp/ps.stop) >/dev/null 2>&1 &');
+  try {
+    await backUp();
+  } finally {
+    onHost('dev-cloud', 'touch /tmp/ps.stop; sleep 0.5');
+  }
+  const local = join(mkdtempSync(join(tmpdir(), 'smokestack-ps-')), 'ps.log');
+  execFileSync('docker', ['cp', `${hostContainer('dev-cloud')}:/tmp/ps.log`, local]);
+  const sampled = readFileSync(local, 'utf8');
+  expect(sampled, 'the sampler saw the dump running').toContain('mongodump');
+  expect(sampled.includes(password)).toBe(false);
 });
 
 /** A fake earlier backup, in both places, as the runbook writes them. */
