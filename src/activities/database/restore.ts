@@ -13,9 +13,8 @@ import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
 import { lastLines } from '../output.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { listBackups, fileSha256 } from './backups.ts';
-import { appCollections, appDatabases, asRoot, SYSTEM_DATABASES } from './root.ts';
+import { appCollections, appDatabases, asRoot } from './root.ts';
 
-const isAppNamespace = (namespace: string) => !SYSTEM_DATABASES.has(namespace.split('.')[0]!);
 
 /** The backup to restore: the one named, else the newest; from the off-host store, whose copies were checked. */
 export async function chooseBackup(plan: BackupPlan, id?: string): Promise<BackupManifest> {
@@ -103,6 +102,3 @@ export async function databaseState(configFile: string, plan: BackupPlan): Promi
     return { collections };
   });
 }
-
-/** What a manifest's counts say the application databases hold (mongodump also dumps admin's users). */
-export const appCollectionsOf = (manifest: BackupManifest) => manifest.collections.filter((c) => isAppNamespace(c.namespace));
