@@ -1,5 +1,6 @@
 // How progress looks in a terminal and in CI logs: one line per change.
-import type { StepProgress } from '../workflows/types.ts';
+import { describeStatus, LOCK_STEP } from '../workflows/lock-report.ts';
+import type { LockStatus, StepProgress } from '../workflows/types.ts';
 
 const MARK: Record<StepProgress['state'], string> = {
   pending: '·',
@@ -26,4 +27,19 @@ export function progressPrinter(write: (line: string) => void): (progress: { ste
       write(stepLine(step));
     }
   };
+}
+
+/**
+ * Prints a run's environment locks when they change: whom it waits for,
+ * then that it holds it. For the runs that take the lock before their
+ * runbook starts (backup, restore), so a wait is never silent.
+ */
+export function lockPrinter(write: (line: string) => void): (locks: LockStatus[]) => void {
+  const print = progressPrinter(write);
+  return (locks) =>
+    print({
+      steps: locks
+        .filter((lock) => lock.state !== 'released')
+        .map((lock) => ({ name: LOCK_STEP, state: lock.state === 'held' ? 'succeeded' : 'running', detail: describeStatus(lock) })),
+    });
 }

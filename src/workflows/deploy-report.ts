@@ -13,10 +13,18 @@ import type {
   ServiceImage,
 } from './types.ts';
 
+/** "…, requested by alice", when someone is named. */
+const requested = (what: string, input: DeployInput): string => (input.requestedBy ? `${what}, requested by ${input.requestedBy}` : what);
+
 /** The workflow's one-line summary in the Web UI's list: "deploy v2 → dev-cloud, requested by alice". */
 export function deploySummary(input: DeployInput): string {
   const what = input.images ? `roll back ${input.environment} to ${input.version} (by digest)` : `deploy ${input.version} → ${input.environment}`;
-  return input.requestedBy ? `${what}, requested by ${input.requestedBy}` : what;
+  return requested(what, input);
+}
+
+/** What holds the environment's lock, as the runs that wait for it read it: "deploy v2, requested by alice". */
+export function lockPurpose(input: DeployInput): string {
+  return requested(input.images ? `roll back to ${input.version}` : `deploy ${input.version}`, input);
 }
 
 export const describePlan = (p: DeployPlan): string => `${p.host.user}@${p.host.host}:${p.deployDir}`;

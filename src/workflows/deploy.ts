@@ -6,13 +6,19 @@
 // version is restored by digest and health-gated, then held services are
 // started again. A deploy ends succeeded, rolled back, or (loudest)
 // rollback failed. Never half-down.
+//
+// Everything that changes the host, and its undo, runs under the
+// environment's lock (environment-lock.ts), which backups and restores of
+// the environment take too: none of them runs while a deploy changes it.
 import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { OUTCOME } from '../temporal/search-attributes.ts';
 import { housekeepingActivities, longActivities, quickActivities, summarized as call } from './activity-options.ts';
 import { Compensation } from './compensation.ts';
+import { withEnvironmentLock } from './environment-lock.ts';
 import { progressQuery } from './definitions.ts';
 import * as report from './deploy-report.ts';
 import { failure, failureTypeOf, messageOf, unhealthyServiceOf } from './failures.ts';
+import { LOCK_STEP } from './lock-report.ts';
 import { Notices } from './notifier.ts';
 import { Runbook } from './runbook.ts';
 import type {
@@ -35,6 +41,7 @@ const say = report.summaries;
 const DEPLOY_STEPS = [
   'plan',
   'preflight',
+  LOCK_STEP,
   'rollback point',
   'database backup',
   'hold services',
@@ -75,29 +82,39 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
     const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input), report.describePlan));
     notify('started');
     const options = { allowUnhealthyCurrent: input.allowUnhealthyCurrent };
-    const facts = (run.facts = await runbook.step('preflight', () => call(quick.preflight, say.preflight(plan), plan, options), report.describeFacts));
-    const ctx: Ctx = { input, runbook, undo, run, plan, facts, long: longActivities(plan) };
-    // The backup needs only the running database, so it runs beside the
-    // preparation; both end before anything else (compensation included).
-    await allOrFirstError([backUp(ctx), prepare(ctx)]);
-    await startAndGate(ctx);
-
-    // Succeeded: a prune that fails later does not change that, so say it now, beside the prune.
-    run.outcome = 'succeeded';
-    upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
-    notify('succeeded');
-    await prune(ctx);
+    const checkHost = (describe: (f: HostFacts) => string) =>
+      runbook.step('preflight', () => call(quick.preflight, say.preflight(plan), plan, options), describe);
+    // Preflight only reads the host, so it runs before the lock: a deploy it
+    // refuses is refused at once, not after a backup of the environment ends.
+    run.facts = await checkHost(report.describeFacts);
+    await withEnvironmentLock(
+      input.environment,
+      report.lockPurpose(input),
+      async (lock) => {
+        // Another run held the lock meanwhile (a restore restarts the app): what preflight saw is checked again.
+        if (lock.holder) run.facts = await checkHost((f) => `${report.describeFacts(f)} (again, after the lock)`);
+        const ctx: Ctx = { input, runbook, undo, run, plan, facts: run.facts!, long: longActivities(plan) };
+        await changeOrUndo(ctx);
+        // Succeeded: a prune that fails later does not change that, so say it now, beside the prune.
+        run.outcome = 'succeeded';
+        upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
+        notify('succeeded');
+        await prune(ctx);
+      },
+      { runbook },
+    );
     await notices.handedOver();
     return resultOf(input, run, runbook);
   } catch (err) {
     const reason = (isCancellation(err) ? 'cancelled: ' : '') + messageOf(err);
     const unhealthy = unhealthyServiceOf(err);
-    // Compensation runs to its end even when the deploy itself was cancelled.
-    const outcome = (run.outcome = await CancellationScope.nonCancellable(() => compensate(runbook, undo, run)));
+    // A run that changed the host was undone under the lock (changeOrUndo); one stopped before has nothing to undo.
+    const outcome = (run.outcome ??= await CancellationScope.nonCancellable(() => compensate(runbook, undo, run)));
     run.phase = 'done';
     upsertSearchAttributes({ [OUTCOME.name]: [outcome] });
-    // A request refused at planning touched nothing and is the caller's to report, not Discord's.
-    if (run.plan) notify(outcome, { reason, failedService: unhealthy?.service, logTail: unhealthy?.logs });
+    // A request refused at planning touched nothing and is the caller's to report, not Discord's;
+    // a run stopped after it succeeded (cancelled while handing its notices over) has said so already.
+    if (run.plan && outcome !== 'succeeded') notify(outcome, { reason, failedService: unhealthy?.service, logTail: unhealthy?.logs });
     await CancellationScope.nonCancellable(() => notices.handedOver());
     const result = resultOf(input, run, runbook, { error: reason, failedService: unhealthy?.service, failureType: failureTypeOf(err) });
     throw failure(report.endFailureType(outcome), report.endMessage(input, outcome, run.point, run.restoredUngated, reason), result);
@@ -118,6 +135,20 @@ interface Ctx {
 }
 
 const holds = (plan: DeployPlan): boolean => plan.holdDuringDeploy.length > 0;
+
+/** The new version up and gated; on any failure, or a cancellation, the undos, before the lock is given back. */
+async function changeOrUndo(ctx: Ctx): Promise<void> {
+  try {
+    // The backup needs only the running database, so it runs beside the
+    // preparation; both end before anything else (compensation included).
+    await allOrFirstError([backUp(ctx), prepare(ctx)]);
+    await startAndGate(ctx);
+  } catch (err) {
+    // Compensation runs to its end even when the deploy itself was cancelled.
+    ctx.run.outcome = await CancellationScope.nonCancellable(() => compensate(ctx.runbook, ctx.undo, ctx.run));
+    throw err;
+  }
+}
 
 async function backUp({ runbook, run, plan, long }: Ctx): Promise<void> {
   const backup = await runbook.stepIf(plan.database, 'database backup', 'no database in this stack', () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);

@@ -31,6 +31,11 @@ export class Runbook {
     }
   }
 
+  /** Says how a running step is getting on (what it waits for), before it ends. */
+  note(name: string, detail: string): void {
+    this.find(name).detail = detail;
+  }
+
   /** Runs the step when `needed`, else marks it skipped saying why not. */
   async stepIf<T>(needed: unknown, name: string, whyNot: string, work: () => Promise<T>, describe?: (result: T) => string): Promise<T | undefined> {
     if (!needed) {

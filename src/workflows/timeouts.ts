@@ -41,3 +41,20 @@ export const heartbeatTimeoutSeconds = (connectTimeoutSeconds: number): number =
 
 /** How long a notice is retried before it is given up (Discord down for an hour). */
 export const NOTICE_DELIVERY_SECONDS = 3600;
+
+/**
+ * The environment lock: once a run has held it this long, the lock asks
+ * whether that run still runs (a run terminated by hand never gives it
+ * back), then asks again as often.
+ */
+export const LOCK_HOLDER_CHECK_SECONDS = 180;
+
+/** A run waiting for the lock asks for it again this often: a lock run that was lost starts again from the request. */
+export const LOCK_REQUEST_REFRESH_SECONDS = 120;
+
+/**
+ * A lock run whose workflow task has waited this long for a worker, on
+ * another task queue than the asker's, is served by nobody (its worker
+ * is gone): it is started again, with its state, on the asker's.
+ */
+export const LOCK_STALE_SECONDS = 120;

@@ -10,6 +10,7 @@ import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type Wo
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
+import { environmentLockActivities } from '../../src/activities/lock.ts';
 import { workflowsPath } from '../../src/worker.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import type {
@@ -23,6 +24,8 @@ import type {
   ServiceImage,
   StepProgress,
 } from '../../src/workflows/types.ts';
+import { deferred, type Deferred } from '../support/deferred.ts';
+import { activityRuns } from '../support/history.ts';
 
 const TIMEOUT = 60_000;
 
@@ -132,6 +135,8 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
     releaseServices: async () => undefined,
     restoreRollbackPoint: async () => undefined,
     pruneHost: async () => ({ removed: [], kept: 5 }),
+    // The environment lock is real: its workflow runs on the same server and worker.
+    ...environmentLockActivities(),
   };
   const behaviour: Record<string, (...args: unknown[]) => Promise<unknown>> = { ...defaults, ...options.overrides } as never;
   const calls: Call[] = [];
@@ -151,16 +156,6 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
     callsOf: (name) => calls.filter((c) => c.name === name),
     notices: () => calls.filter((c) => c.name === 'notify').map((c) => c.args[0] as Notice),
   };
-}
-
-interface Deferred<T = void> {
-  promise: Promise<T>;
-  resolve(value: T): void;
-}
-function deferred<T = void>(): Deferred<T> {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => (resolve = r));
-  return { promise, resolve };
 }
 
 // ---------------------------------------------------------------- harness
@@ -259,7 +254,7 @@ async function scheduledActivities(handle: WorkflowHandle): Promise<string[]> {
 // ---------------------------------------------------------------- tests
 
 const healthy = (expected: ServiceImage[]) => expected.map((i) => ({ service: i.service, container: `${i.service}_cloud`, healthy: true, detail: 'healthy' }));
-const SUCCESS_STEPS = ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate', 'pruneHost'];
+const SUCCESS_STEPS = ['planDeploy', 'preflight', 'requestEnvironmentLock', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate', 'pruneHost'];
 /** The same, as scheduled through the server: the prune is a local activity, recorded as a marker. */
 const SCHEDULED_ON_SUCCESS = SUCCESS_STEPS.filter((n) => n !== 'pruneHost');
 
@@ -283,6 +278,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(stateOf(result.steps)).toEqual({
         plan: 'succeeded',
         preflight: 'succeeded',
+        lock: 'succeeded',
         'rollback point': 'succeeded',
         'database backup': 'skipped',
         'hold services': 'skipped',
@@ -333,6 +329,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(result.steps.map((s) => s.name)).toEqual([
         'plan',
         'preflight',
+        'lock',
         'rollback point',
         'database backup',
         'hold services',
@@ -344,12 +341,13 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'prune',
       ]);
       // The backup runs beside the rollback point, hold, upload and pull: its
-      // place among them is not fixed, only that it is after preflight and
-      // before the stack starts.
+      // place among them is not fixed, only that it is under the lock (asked
+      // for after preflight) and before the stack starts.
       const names = fakes.names();
       expect(names.filter((n) => n !== 'backupDatabase')).toEqual([
         'planDeploy',
         'preflight',
+        'requestEnvironmentLock',
         'captureRollbackPoint',
         'holdServices',
         'uploadStack',
@@ -359,7 +357,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'releaseServices',
         'pruneHost',
       ]);
-      expect(names.indexOf('backupDatabase')).toBeGreaterThan(names.indexOf('preflight'));
+      expect(names.indexOf('backupDatabase')).toBeGreaterThan(names.indexOf('requestEnvironmentLock'));
       expect(names.indexOf('backupDatabase')).toBeLessThan(names.indexOf('startStack'));
       expect(fakes.callsOf('backupDatabase')[0]!.args).toEqual([plan]);
       expect(fakes.callsOf('holdServices')[0]!.args).toEqual([plan, FACTS]);
@@ -421,6 +419,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(fakes.names()).toEqual([
         'planDeploy',
         'preflight',
+        'requestEnvironmentLock',
         'captureRollbackPoint',
         'uploadStack',
         'uploadStack',
@@ -495,6 +494,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(stateOf(during.steps)).toEqual({
         plan: 'succeeded',
         preflight: 'succeeded',
+        lock: 'succeeded',
         'rollback point': 'succeeded',
         'database backup': 'skipped',
         'hold services': 'skipped',
@@ -512,6 +512,57 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(ended.state).toBe('succeeded');
       expect(ended.startedAt).toBe(gate.startedAt);
       expect(ended.endedAt!).toBeGreaterThanOrEqual(gate.startedAt!);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a second run on the environment waits for its lock after preflight, says whom it waits for, and checks the host again once it has it',
+    async () => {
+      const firstGate = deferred();
+      const release = deferred();
+      let gates = 0;
+      const fakes = makeFakes({
+        overrides: {
+          healthGate: async (_plan, expected) => {
+            if (++gates === 1) {
+              firstGate.resolve();
+              await release.promise;
+            }
+            return healthy(expected);
+          },
+        },
+      });
+      const { first, second, waiting, firstRuns, secondRuns } = await withWorker(fakes, async (start) => {
+        const first = await start({ ...INPUT, requestedBy: 'alice' });
+        await firstGate.promise;
+        const second = await start({ ...INPUT, version: 'v3', requestedBy: 'bob' });
+        let waiting: StepProgress | undefined;
+        for (let i = 0; i < 200 && !waiting?.detail?.startsWith('waiting:'); i++) {
+          await sleep(100);
+          waiting = (await second.query(progressQuery).catch(() => undefined))?.steps.find((s) => s.name === 'lock');
+        }
+        release.resolve();
+        return {
+          first: (await first.result()) as DeployResult,
+          second: (await second.result()) as DeployResult,
+          waiting,
+          firstRuns: await activityRuns(first),
+          secondRuns: await activityRuns(second),
+        };
+      });
+
+      expect(waiting?.state).toBe('running');
+      expect(waiting?.detail).toMatch(/^waiting: dev-cloud is locked by deploy v2, requested by alice \(deploy-test-[0-9a-f-]+, since [\dT:-]+Z\)$/);
+      expect(first.outcome).toBe('succeeded');
+      expect(second.outcome).toBe('succeeded');
+      expect(second.steps.find((s) => s.name === 'lock')!.detail).toMatch(/^dev-cloud locked for this run, after waiting \d+s behind deploy v2, requested by alice/);
+      // Preflight ran before the lock (a refusal would not have waited), and again under it.
+      expect(secondRuns.map((r) => r.type)).toEqual(['planDeploy', 'preflight', 'requestEnvironmentLock', 'preflight', ...SCHEDULED_ON_SUCCESS.slice(3)]);
+      expect(second.steps.find((s) => s.name === 'preflight')!.detail).toContain('(again, after the lock)');
+      // Nothing of the second changed the host before the first had ended its health gate.
+      const firstGateClosed = firstRuns.find((r) => r.type === 'healthGate')!.closedAt!;
+      expect(secondRuns.find((r) => r.type === 'captureRollbackPoint')!.scheduledAt).toBeGreaterThanOrEqual(firstGateClosed);
     },
     TIMEOUT,
   );
@@ -570,7 +621,7 @@ interface Ending {
 }
 
 const ROLLBACK = ['restoreRollbackPoint', 'healthGate'] as const;
-const UP_TO_GATE: Name[] = ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate'];
+const UP_TO_GATE: Name[] = ['planDeploy', 'preflight', 'requestEnvironmentLock', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', 'healthGate'];
 const newVersionFailsGate = (): Partial<Activities> => ({
   healthGate: async (_plan, expected) => {
     if (expected[0]?.digest === NEW_IMAGES[0]!.digest) throw healthGateFailure();
@@ -608,7 +659,7 @@ const ENDINGS: Ending[] = [
     overrides: newVersionFailsGate,
     type: 'RolledBack',
     outcome: 'rolled-back',
-    ran: ['planDeploy', 'preflight', 'captureRollbackPoint', 'holdServices', 'uploadStack', 'pullImages', 'startStack', 'healthGate', ...ROLLBACK, 'releaseServices'],
+    ran: ['planDeploy', 'preflight', 'requestEnvironmentLock', 'captureRollbackPoint', 'holdServices', 'uploadStack', 'pullImages', 'startStack', 'healthGate', ...ROLLBACK, 'releaseServices'],
     notices: ['started', 'rolled-back'],
     states: { 'release services': 'skipped', 'restore previous version': 'succeeded', 'release services (previous version)': 'succeeded' },
     message: 'rolled back to v1',
@@ -650,7 +701,7 @@ const ENDINGS: Ending[] = [
     }),
     type: 'DeployFailed',
     outcome: 'failed',
-    ran: ['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack'],
+    ran: ['planDeploy', 'preflight', 'requestEnvironmentLock', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack'],
     notices: ['started', 'failed'],
     states: { 'start stack': 'failed', 'health gate': 'skipped' },
     message: 'port 3001 already allocated',
@@ -801,7 +852,7 @@ describe('deploy workflow (fake activities): how it ends when a step fails', () 
       expect(states['restore previous version']).toBe('succeeded');
       expect(states['health gate (previous version)']).toBe('succeeded');
 
-      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', ...ROLLBACK]);
+      expect(fakes.names()).toEqual(['planDeploy', 'preflight', 'requestEnvironmentLock', 'captureRollbackPoint', 'uploadStack', 'pullImages', 'startStack', ...ROLLBACK]);
       expect(fakes.callsOf('healthGate')[0]!.args[1]).toEqual(POINT.images);
       const notices = fakes.notices();
       expect(notices.map((n) => n.kind)).toEqual(['started', 'rolled-back']);
