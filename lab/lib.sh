@@ -1,6 +1,6 @@
 # Shared settings and helpers for the lab scripts. Sourced, never run.
 # The lab is real equipment: a Docker engine, a registry, a Temporal dev
-# server and four SSH-reachable hosts with their own Docker engines.
+# server and SSH-reachable hosts (LAB_HOSTS) with their own Docker engines.
 set -euo pipefail
 
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -36,10 +36,12 @@ LAB_REGISTRY_PORT=5000
 LAB_REGISTRY="127.0.0.1:$LAB_REGISTRY_PORT"
 # name:ip:debian-suite of every lab host; the names are the Smart Smoker
 # environments. The Pi's compose file needs Docker Engine >= 25
-# (healthcheck.start_interval), so the smoker runs trixie (Docker 26, Compose
-# v2 only); the others run bookworm (Docker 20.10, Compose v2 and v1).
+# (healthcheck.start_interval), so the smokers run trixie (Docker 26, Compose
+# v2 only); the Proxmox hosts run bookworm (Docker 20.10, Compose v2 and v1).
 # The fleet: smoker is the production Pi; smoker-2 and smoker-3 are more smokers, for fleet rollouts.
-LAB_HOSTS=(dev-cloud:172.29.101.11:bookworm prod-cloud:172.29.101.12:bookworm virtual-smoker:172.29.101.13:bookworm smoker:172.29.101.14:trixie smoker-2:172.29.101.15:trixie smoker-3:172.29.101.16:trixie)
+# smokecloud is the old cloud Pi, trixie like the others: it runs the cloud
+# stack with production's database until that moves to prod-cloud.
+LAB_HOSTS=(dev-cloud:172.29.101.11:bookworm prod-cloud:172.29.101.12:bookworm virtual-smoker:172.29.101.13:bookworm smoker:172.29.101.14:trixie smoker-2:172.29.101.15:trixie smoker-3:172.29.101.16:trixie smokecloud:172.29.101.17:trixie)
 LAB_SUITES=(bookworm trixie)
 host_name() { echo "${1%%:*}"; }
 host_ip() { local rest=${1#*:}; echo "${rest%%:*}"; }

@@ -1,11 +1,13 @@
-# The four lab hosts: containers that act as machines, each with an IP on
-# the lab network, sshd (key auth with the lab's own key) and a Docker engine.
+# The lab hosts (LAB_HOSTS): containers that act as machines, each with an IP
+# on the lab network, sshd (key auth with the lab's own key) and a Docker engine.
 
-# deploy directory of each environment (UPSTREAM.md).
+# deploy directory of each environment (UPSTREAM.md; it names none for the
+# old cloud Pi, smokecloud: /opt/smart-smoker).
 lab_deploy_dir() {
   case $1 in
     dev-cloud) echo /opt/smart-smoker-dev ;;
     prod-cloud) echo /opt/smart-smoker-prod ;;
+    smokecloud) echo /opt/smart-smoker ;;
     *) echo /opt/smoker-device ;;
   esac
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { LAB_CACHE, LAB_REGISTRY } from './paths.ts';
 
-export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker' | 'smoker-2' | 'smoker-3';
+export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker' | 'smoker-2' | 'smoker-3' | 'smokecloud';
 
 export const hostContainer = (host: LabHost) => `smokestack-lab-${host}`;
 
@@ -137,7 +137,7 @@ export function hostSnapshot(host: LabHost): string {
 
 /** A clean machine: no containers, no stack files, no database. */
 export function resetHost(host: LabHost): void {
-  onHost(host, 'docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf /database /opt/smart-smoker-dev /opt/smart-smoker-prod /opt/smoker-device /var/log/compose.calls; mkdir -p /opt; true');
+  onHost(host, 'docker rm -f $(docker ps -aq) >/dev/null 2>&1; rm -rf /database /opt/smart-smoker-dev /opt/smart-smoker-prod /opt/smart-smoker /opt/smoker-device /var/log/compose.calls; mkdir -p /opt; true');
 }
 
 /** What the lab's Discord stand-in was sent that `about` picks, once two such messages arrived (notices are delivered beside a run). */
