@@ -16,7 +16,9 @@ import { planPromotion } from './promotion/plan.ts';
 import { lastDeploys } from './promotion/records.ts';
 import { copyOffHost, listBackups, planBackup, removeBackups, takeBackup } from './database/backups.ts';
 import { ensureDatabaseUsers } from './database/users.ts';
+import { environmentLockActivities } from './lock.ts';
 import { chooseBackup, databaseState, restoreArchive, stageArchive, startApp, stopApp } from './database/restore.ts';
+import { checkCopies, inspectArchive, restoreIntoScratch, saveManifest } from './database/validation.ts';
 import type { BackupInput, BackupManifest, BackupPlan, DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
 
 interface ActivityDeps {
@@ -60,6 +62,11 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     startApp,
     restoreArchive: (plan: BackupPlan, archivePath: string, manifest: BackupManifest) => restoreArchive(deps.configFile, plan, archivePath, manifest),
     databaseState: (plan: BackupPlan) => databaseState(deps.configFile, plan),
+    ...environmentLockActivities(),
+    inspectArchive,
+    saveManifest,
+    checkCopies,
+    restoreIntoScratch,
   };
 }
 

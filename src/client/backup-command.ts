@@ -5,12 +5,13 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, WorkflowFailedError, type Client } from '@temporalio/client';
 import type { QueryDefinition } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { backupProgressQuery, databaseWorkflowId, restoreProgressQuery } from '../workflows/definitions.ts';
+import { defaultBackup } from '../workflows/database-state.ts';
+import { backupProgressQuery, databaseWorkflowId, environmentLockQuery, restoreProgressQuery } from '../workflows/definitions.ts';
 import { failureTypeOf, messageOf, REFUSED_BEFORE_CHANGE } from '../workflows/failures.ts';
 import type { BackupInput, BackupListing, BackupResult, RestoreInput, RestoreResult, StepProgress } from '../workflows/types.ts';
 import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
 import { EXIT } from './exit-codes.ts';
-import { progressPrinter } from './render.ts';
+import { lockPrinter, progressPrinter } from './render.ts';
 
 export async function runBackup(client: Client, settings: TemporalSettings, input: BackupInput, options: { wait: boolean }, write: (line: string) => void): Promise<number> {
   const workflowId = databaseWorkflowId(input.environment);
@@ -44,7 +45,7 @@ export async function runBackup(client: Client, settings: TemporalSettings, inpu
 }
 
 /** Prints each step as it changes until the run ends; its result, or its failure thrown. */
-async function follow<R>(
+export async function follow<R>(
   client: Client,
   workflowId: string,
   runId: string,
@@ -53,11 +54,14 @@ async function follow<R>(
 ): Promise<R> {
   const handle = client.workflow.getHandle(workflowId, runId);
   const print = progressPrinter(write);
+  const printLock = lockPrinter(write);
   let done = false;
   const ended = handle.result().finally(() => (done = true)) as Promise<R>;
   ended.catch(() => undefined);
   while (!done) {
     await Promise.race([sleep(1000), ended.catch(() => undefined)]);
+    // The run waits for its environment's lock before its runbook starts: that wait is shown too.
+    await handle.query(environmentLockQuery).then(printLock, () => undefined);
     await handle.query(progress).then(print, () => undefined);
   }
   return ended;
@@ -150,7 +154,7 @@ async function printRestorePlan(client: Client, settings: TemporalSettings, inpu
   const listing = await inventory(client, settings, input.environment, write);
   if (!listing) return EXIT.failed;
   const candidates = listing.backups.map((b) => b.manifest);
-  const chosen = input.backupId ? candidates.find((m) => m.id === input.backupId) : (candidates.find((m) => m.trigger !== 'safety') ?? candidates[0]);
+  const chosen = input.backupId ? candidates.find((m) => m.id === input.backupId) : defaultBackup(candidates);
   if (!chosen) {
     write(input.backupId ? `no backup ${input.backupId} of ${input.environment}: \`smokestack backups ${input.environment}\` lists them` : `${input.environment} has no backups yet`);
     return EXIT.invalid;
@@ -162,7 +166,7 @@ async function printRestorePlan(client: Client, settings: TemporalSettings, inpu
   write('  2. take a safety backup of the live database, on the host and in the store');
   write('  3. stop the app services');
   write(`  4. replace every application database with the backup's (what was written since ${chosen.id} is lost, but kept in the safety backup)`);
-  write('  5. read the database back: every collection as many documents as the backup holds');
+  write('  5. read the database back: every collection with the documents (counted and hashed) and indexes the backup holds');
   write('  6. start the app services and pass their health gate');
   write('  if any step after 2 fails, the safety backup is put back the same way');
   write(`run it: smokestack restore ${input.environment} --backup ${chosen.id} --yes --wait`);

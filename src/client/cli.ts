@@ -184,7 +184,23 @@ program
     });
   });
 
-const schedules = program.command('schedules').description("Temporal schedules from the configuration: the daily backups");
+program
+  .command('validate')
+  .description("prove a backup of ENV (the newest unless --backup): restore it into a scratch database on its host, compare with its manifest, record the verdict")
+  .argument('<environment>', 'environment name from the configuration (one with a database)')
+  .option('-b, --backup <id>', 'the backup to validate (see `smokestack backups ENV`)')
+  .option('-w, --wait', 'follow the validation to its end, exit non-zero unless the backup passed', false)
+  .option('--requested-by <who>', 'who asked, for the record', whoAmI())
+  .action(async (environment: string, opts: { backup?: string; wait: boolean; requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    await checkBackedUp(config, environment);
+    const { runValidate } = await import('./validate-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runValidate(client, settings, { environment, backupId: opts.backup, requestedBy: opts.requestedBy, trigger: 'manual' }, { wait: opts.wait }, write);
+    });
+  });
+
+const schedules = program.command('schedules').description('Temporal schedules from the configuration: the daily backups and the weekly validations');
 schedules
   .command('list', { isDefault: true })
   .description('list the schedules with their next runs')

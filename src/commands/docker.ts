@@ -31,3 +31,25 @@ export const execScript = (container: string, script: string): Command => cmd('d
 export const stopContainers = (names: readonly string[]): Command => cmd('docker', 'stop', '--', ...names);
 
 export const startContainers = (names: readonly string[]): Command => cmd('docker', 'start', '--', ...names);
+
+/** Where the engine keeps images, containers and volumes: the disk a scratch database fills. */
+export const dockerRootDir = (): Command => cmd('docker', 'info', '--format', '{{.DockerRootDir}}');
+
+/** The image a container runs, by ID: a scratch copy of a database starts from the very same build. */
+export const containerImageId = (container: string): Command => cmd('docker', 'inspect', '--format', '{{.Image}}', '--', container);
+
+/**
+ * A throwaway database container: its environment (a one-time root
+ * password) read from stdin, never from argv; published on the host's
+ * loopback at a port Docker picks; labelled so a leftover is recognisable.
+ */
+export const runScratchDatabase = (name: string, image: string, environment: string): Command => ({
+  argv: ['docker', 'run', '--detach', '--name', name, '--label', 'smokestack.scratch=validation', '--env-file', '/dev/stdin', '--publish', '127.0.0.1::27017', image],
+  stdin: environment,
+});
+
+/** Where a container's port is published on the host: "127.0.0.1:49153". */
+export const publishedPort = (container: string, port: number): Command => cmd('docker', 'port', container, `${port}/tcp`);
+
+/** Removes a container, running or not, with its anonymous volumes (a scratch database's data). */
+export const removeContainer = (name: string): Command => cmd('docker', 'rm', '--force', '--volumes', name);

@@ -267,6 +267,8 @@ export const promotionSchema = z
   })
   .strict();
 
+const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
 const keepCount = (what: string, fallback: number) =>
   z.number().int().min(0).max(1000).default(fallback).describe(`The newest backup of each of the newest this many ${what} that have one (0: this rule keeps none).`);
 
@@ -277,9 +279,9 @@ export const backupsSchema = z
       .min(1)
       .describe('Directory on the runner (the machine of the worker) for the copy of every backup off its host, one folder per environment.'),
     consistency: z
-      .enum(['online'])
+      .enum(['online', 'quiesce'])
       .default('online')
-      .describe('online: dump while the app runs (quiesce, which stops the app for the dump, is not built yet).'),
+      .describe('online: dump while the app runs. quiesce: stop the app services for the dump, start them again after and health-gate them (no write lands between two collections).'),
     keep: z
       .object({ daily: keepCount('days', 7), weekly: keepCount('ISO weeks', 4), monthly: keepCount('months', 12) })
       .strict()
@@ -291,6 +293,14 @@ export const backupsSchema = z
       .regex(LOCAL_TIME, 'must be a local time HH:MM')
       .default('02:00')
       .describe('Local time of the daily backup of every environment with a database (`smokestack schedules apply`).'),
+    validateWeekly: z
+      .object({
+        day: z.enum(WEEKDAYS).default('sunday').describe('Day of the week of the validation.'),
+        at: z.string().regex(LOCAL_TIME, 'must be a local time HH:MM').default('04:00').describe('Local time of the validation.'),
+      })
+      .strict()
+      .default({ day: 'sunday', at: '04:00' })
+      .describe("When the newest backup of every environment with a database is restored into a scratch database and compared with its manifest (`smokestack schedules apply`)."),
   })
   .strict();
 

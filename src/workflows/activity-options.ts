@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { NOT_WORTH_RETRYING } from './failures.ts';
 import type { DeployPlan } from './types.ts';
-import { heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS } from './timeouts.ts';
+import { DUMP_TIMEOUT_SECONDS, heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS } from './timeouts.ts';
 
 // A cancelled run waits for the running step to stop before it compensates:
 // a restore must never race a `compose up` still running on the host.
@@ -31,6 +31,15 @@ export const longActivities = (plan: Pick<DeployPlan, 'health' | 'host'>) =>
     heartbeatTimeout: `${heartbeatTimeoutSeconds(plan.host.connectTimeoutSeconds)}s`,
     cancellationType,
     retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+  });
+
+/** Steps that move a whole database (dump, copy, restore, read back): budgeted as a dump, alive by heartbeat. */
+export const heavyActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: `${DUMP_TIMEOUT_SECONDS + 60}s`,
+    heartbeatTimeout: '60s',
+    cancellationType,
+    retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 4, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
   });
 
 /**

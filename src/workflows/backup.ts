@@ -1,32 +1,37 @@
 // The backup runbook: a dump on the database's host, a second copy off the
-// host, then rotation of both copies, then a notice. Nothing here deletes a
-// backup that rotation did not choose, and rotation runs only after the new
-// backup is safe in both places.
-import { proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
-import { quickActivities, summarized as call } from './activity-options.ts';
+// host, the archive read through, then rotation of both copies, then a
+// notice. Nothing here deletes a backup that rotation did not choose, and
+// rotation runs only after the new backup is safe in both places.
+//
+// `consistency: quiesce` stops the app around the dump, so that no write
+// lands between two collections' dumps; the app is started again (and must
+// pass its health gate) whether the dump worked or not.
+import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
+import { heavyActivities, quickActivities, summarized as call } from './activity-options.ts';
 import { backupProgressQuery } from './definitions.ts';
-import { messageOf, NOT_WORTH_RETRYING } from './failures.ts';
+import { withEnvironmentLock } from './environment-lock.ts';
+import { backupPurpose } from './lock-report.ts';
+import { messageOf } from './failures.ts';
 import { Notices } from './notifier.ts';
-import { rotate } from './rotation.ts';
+import { rotate, type RetentionPolicy } from './rotation.ts';
 import { Runbook } from './runbook.ts';
-import { DUMP_TIMEOUT_SECONDS } from './timeouts.ts';
+import { planStackGate } from './stack-gate.ts';
 import type { BackupCopy, BackupInput, BackupListing, BackupManifest, BackupPlan, BackupResult, Notice, RotationReport } from './types.ts';
 
-const BACKUP_STEPS = ['plan', 'dump', 'copy off host', 'rotate'] as const;
+const BACKUP_STEPS = ['plan', 'stop app', 'dump', 'start app', 'health gate', 'copy off host', 'read archive', 'rotate'] as const;
 
 const quick = quickActivities();
-/** The dump and the copy move the whole database: budgeted as a dump, alive by heartbeat. */
-const heavy = proxyActivities<Activities>({
-  startToCloseTimeout: `${DUMP_TIMEOUT_SECONDS + 60}s`,
-  heartbeatTimeout: '60s',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 4, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
-});
+const heavy = heavyActivities();
 
 /** A backup's id: the workflow clock's time, sortable and safe in a file name. */
 export const backupIdAt = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
 
 export async function backup(input: BackupInput): Promise<BackupResult> {
+  // The environment's lock, shared with deploys and restores: nothing else changes the host meanwhile.
+  return withEnvironmentLock(input.environment, backupPurpose(input), () => backupUnderLock(input));
+}
+
+async function backupUnderLock(input: BackupInput): Promise<BackupResult> {
   const runbook = new Runbook(BACKUP_STEPS);
   const notices = new Notices(`backup ${input.environment}`);
   const id = backupIdAt(Date.now());
@@ -37,10 +42,11 @@ export async function backup(input: BackupInput): Promise<BackupResult> {
 
   let plan: BackupPlan | undefined;
   try {
-    plan = await runbook.step('plan', () => call(quick.planBackup, `plan the backup of ${input.environment}`, input), (p) => `${p.host.host}:${p.hostDir}, copy to ${p.storeDir}`);
+    plan = await runbook.step('plan', () => call(quick.planBackup, `plan the backup of ${input.environment}`, input), (p) => `${p.host.host}:${p.hostDir}, copy to ${p.storeDir}, ${p.consistency}`);
     const p = plan;
-    const manifest = await runbook.step('dump', () => call(heavy.takeBackup, `mongodump ${p.container} on ${p.host.host}`, p, id, input.trigger ?? 'manual'), describeManifest);
-    const storePath = await runbook.step('copy off host', () => call(heavy.copyOffHost, `copy ${manifest.archive} to the store`, p, manifest), (path) => `${path}, sha256 checked at both ends`);
+    const dumped = await dump(runbook, p, id, input.trigger ?? 'manual');
+    const storePath = await runbook.step('copy off host', () => call(heavy.copyOffHost, `copy ${dumped.archive} to the store`, p, dumped), (path) => `${path}, sha256 checked at both ends`);
+    const manifest = await runbook.step('read archive', () => call(heavy.inspectArchive, `read ${dumped.archive} through`, p, dumped), describeContent);
     const rotation = await runbook.step('rotate', () => rotateBoth(p), (r) => r.map(describeRotation).join('; '));
     notify('backed-up', { details: `${describeManifest(manifest)}\n${rotation.map(describeRotation).join('\n')}` });
     await notices.handedOver();
@@ -54,18 +60,50 @@ export async function backup(input: BackupInput): Promise<BackupResult> {
   }
 }
 
+/** The dump; in quiesce mode between stopping the app and starting it again, health-gated. */
+async function dump(runbook: Runbook, plan: BackupPlan, id: string, trigger: BackupManifest['trigger']): Promise<BackupManifest> {
+  const take = () => runbook.step('dump', () => call(heavy.takeBackup, `mongodump ${plan.container} on ${plan.host.host}`, plan, id, trigger), describeManifest);
+  const quiesce = plan.consistency === 'quiesce' && plan.appContainers.length > 0;
+  if (!quiesce) {
+    const why = plan.consistency === 'quiesce' ? 'no app containers to stop' : 'online backup: the app keeps running';
+    for (const step of ['stop app', 'start app', 'health gate']) runbook.skip(step, why);
+    return take();
+  }
+  // The health gate needs the images running now, read before anything stops.
+  const gate = await planStackGate(plan.environment, 'backup');
+  await runbook.step('stop app', () => call(quick.stopApp, `stop ${plan.appContainers.join(', ')}`, plan));
+  let manifest: BackupManifest | undefined;
+  let failed: unknown;
+  try {
+    manifest = await take();
+  } catch (err) {
+    failed = err;
+  }
+  // Whatever the dump did, the app comes back: a backup must not become an outage.
+  await CancellationScope.nonCancellable(async () => {
+    await runbook.step('start app', () => call(quick.startApp, `start ${plan.appContainers.join(', ')}`, plan));
+    await runbook.step('health gate', () => call(heavy.healthGate, 'health gate', gate.stack, gate.running), (s) => s.map((x) => x.service).join(', ') + ' healthy');
+  });
+  if (failed !== undefined) throw failed;
+  return manifest!;
+}
+
+const retentionOf = (plan: BackupPlan): RetentionPolicy => ({ keepDaily: plan.keep.daily, keepWeekly: plan.keep.weekly, keepMonthly: plan.keep.monthly, timeZone: plan.timeZone });
+
 /** Each copy is rotated on its own listing: a backup missing in one place is not deleted from the other. */
 async function rotateBoth(plan: BackupPlan): Promise<RotationReport[]> {
   const reports: RotationReport[] = [];
   for (const copy of ['host', 'store'] as BackupCopy[]) {
     const listed = await call(quick.listBackups, `list the ${copy} copy's backups`, plan, copy);
-    const policy = { keepDaily: plan.keep.daily, keepWeekly: plan.keep.weekly, keepMonthly: plan.keep.monthly, timeZone: plan.timeZone };
-    const decision = rotate(listed.map((m) => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok })), policy, Date.now());
+    const decision = rotate(listed.map((m) => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok })), retentionOf(plan), Date.now());
     if (decision.remove.length > 0) await call(quick.removeBackups, `remove ${decision.remove.length} backup(s) from the ${copy} copy`, plan, copy, decision.remove);
     reports.push({ copy, kept: decision.keep.length, removed: decision.remove, held: decision.held });
   }
   return reports;
 }
+
+const describeContent = (m: BackupManifest): string =>
+  `${m.content?.collections.length ?? 0} collection(s) as mongodump said, from server ${m.content?.serverVersion ?? 'unknown'}; content hashes recorded`;
 
 function describeManifest(m: BackupManifest): string {
   const documents = m.collections.reduce((n, c) => n + c.documents, 0);
@@ -90,8 +128,7 @@ export async function backupInventory(input: BackupInput): Promise<BackupListing
     }
   }
   const backups = [...byId.values()].sort((a, b) => b.manifest.takenAt - a.manifest.takenAt);
-  const policy = { keepDaily: plan.keep.daily, keepWeekly: plan.keep.weekly, keepMonthly: plan.keep.monthly, timeZone: plan.timeZone };
-  const decision = rotate(backups.map(({ manifest: m }) => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok })), policy, Date.now());
+  const decision = rotate(backups.map(({ manifest: m }) => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok })), retentionOf(plan), Date.now());
   for (const { id, reasons } of decision.keep) byId.get(id)!.keptBy = reasons;
   return { environment: input.environment, now: Date.now(), backups, held: decision.held };
 }

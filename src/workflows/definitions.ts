@@ -1,10 +1,27 @@
 // Queries, signals and updates shared by workflows and the client.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ApprovalAnswer, BackupProgress, RestoreProgress, ApprovalDecision, DeployProgress, DeviceReport, PromotionProgress } from './types.ts';
+import type {
+  ApprovalAnswer,
+  BackupProgress,
+  RestoreProgress,
+  ValidationProgress,
+  ApprovalDecision,
+  DeployProgress,
+  DeviceReport,
+  EnvironmentLockState,
+  LockRequest,
+  LockStatus,
+  LockWaiting,
+  PromotionProgress,
+} from './types.ts';
 
 export const progressQuery = defineQuery<DeployProgress>('progress');
 
-/** One deploy per environment: the workflow ID is the lock. */
+/**
+ * One deploy per environment: a second start is refused by its workflow ID.
+ * That a deploy never runs beside a backup or restore of the environment is
+ * the environment lock's work (below).
+ */
 export const deployWorkflowId = (environment: string): string => `deploy-${environment}`;
 
 // ---- Promotion ----
@@ -31,12 +48,36 @@ export const deviceOnlineSignal = defineSignal<[]>('device-online');
 
 // ---- Backups ----
 
-/** The environment's database lock: one backup or restore of it at a time. */
+/**
+ * A backup or restore started by hand: one at a time per environment, by
+ * workflow ID. A scheduled backup's ID carries its time; every one of them
+ * takes the environment lock (below) before it touches anything.
+ */
 export const databaseWorkflowId = (environment: string): string => `database-${environment}`;
 export const backupProgressQuery = defineQuery<BackupProgress>('backup-progress');
 export const restoreProgressQuery = defineQuery<RestoreProgress>('restore-progress');
+export const validationProgressQuery = defineQuery<ValidationProgress>('validation-progress');
 
 // ---- Database users ----
 
 /** One `db users` run per environment at a time. */
 export const databaseUsersWorkflowId = (environment: string): string => `database-users-${environment}`;
+
+// ---- The environment lock ----
+
+/** The lock workflow of an environment, shared by its deploys, backups and restores. */
+export const lockWorkflowId = (environment: string): string => `lock-${environment}`;
+
+/** A run asks for the lock (sent by an activity, with signal-with-start). */
+export const requestLockSignal = defineSignal<[LockRequest]>('lock-request');
+/** A run gives the lock back, or withdraws its request: the request's token. */
+export const releaseLockSignal = defineSignal<[string]>('lock-release');
+/** The lock to a run: it is yours (the request's token). */
+export const lockGrantedSignal = defineSignal<[string]>('lock-granted');
+/** The lock to a run that waits: who holds it, how many wait ahead. */
+export const lockWaitingSignal = defineSignal<[LockWaiting]>('lock-waiting');
+
+/** The lock workflow's state: who holds it, who waits. */
+export const lockStateQuery = defineQuery<EnvironmentLockState>('lock-state');
+/** A run's own locks: asked, waiting (for whom) or held. */
+export const environmentLockQuery = defineQuery<LockStatus[]>('environment-lock');

@@ -36,6 +36,8 @@ const CONTRACT = {
   BackupCopyCorrupt: 'retry',
   // A backup whose archive matches its manifest in neither place.
   BackupCorrupt: 'final',
+  // A backup restored into a scratch database does not give what its manifest says.
+  BackupInvalid: 'final',
   DatabaseRestoreFailed: 'final',
   // The database read back after a restore differs from the backup's manifest.
   RestoreVerifyFailed: 'final',

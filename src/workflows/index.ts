@@ -6,3 +6,5 @@ export { deviceUpdate } from './device-update.ts';
 export { backup, backupInventory } from './backup.ts';
 export { databaseUsers } from './database-users.ts';
 export { restore } from './restore.ts';
+export { validateBackup } from './validate.ts';
+export { environmentLock } from './lock.ts';

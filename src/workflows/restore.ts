@@ -3,28 +3,32 @@
 // both places. Then the app stops, the databases are replaced by the
 // backup's and read back; the app starts and must pass its health gate.
 // If any of that fails, the safety backup goes back the same way.
-import { CancellationScope, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.ts';
-import { quickActivities, summarized as call } from './activity-options.ts';
+import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
+import { heavyActivities, quickActivities, summarized as call } from './activity-options.ts';
 import { backupIdAt } from './backup.ts';
 import { Compensation } from './compensation.ts';
+import { differencesFrom } from './database-state.ts';
 import { restoreProgressQuery } from './definitions.ts';
-import { failure, failureTypeOf, messageOf, NOT_WORTH_RETRYING, type FailureType } from './failures.ts';
+import { withEnvironmentLock } from './environment-lock.ts';
+import { failure, failureTypeOf, messageOf, type FailureType } from './failures.ts';
+import { restorePurpose } from './lock-report.ts';
 import { Notices } from './notifier.ts';
 import { Runbook } from './runbook.ts';
-import { DUMP_TIMEOUT_SECONDS } from './timeouts.ts';
-import type { BackupManifest, BackupPlan, DatabaseState, DeployPlan, Notice, RestoreInput, RestoreResult, ServiceImage } from './types.ts';
+import { planStackGate, type StackGate } from './stack-gate.ts';
+import type { BackupManifest, BackupPlan, DatabaseState, Notice, RestoreInput, RestoreResult } from './types.ts';
 
 const RESTORE_STEPS = ['plan', 'check archive', 'safety backup', 'stop app', 'restore', 'verify', 'start app', 'health gate'] as const;
 
 const quick = quickActivities();
-const heavy = proxyActivities<Activities>({
-  startToCloseTimeout: `${DUMP_TIMEOUT_SECONDS + 60}s`,
-  heartbeatTimeout: '60s',
-  retry: { initialInterval: '10s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 4, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
-});
+const heavy = heavyActivities();
 
 export async function restore(input: RestoreInput): Promise<RestoreResult> {
+  // The environment's lock, shared with deploys and backups, from the plan on:
+  // the images it reads as running are still the ones running when it gates the app.
+  return withEnvironmentLock(input.environment, restorePurpose(input), () => restoreUnderLock(input));
+}
+
+async function restoreUnderLock(input: RestoreInput): Promise<RestoreResult> {
   const runbook = new Runbook(RESTORE_STEPS);
   const undo = new Compensation(runbook);
   const notices = new Notices(`restore ${input.environment}`);
@@ -72,13 +76,9 @@ export async function restore(input: RestoreInput): Promise<RestoreResult> {
   }
 }
 
-async function planRestore(input: RestoreInput): Promise<{ plan: BackupPlan; stack: DeployPlan; running: ServiceImage[] }> {
+async function planRestore(input: RestoreInput): Promise<{ plan: BackupPlan } & StackGate> {
   const plan = await call(quick.planBackup, `plan the restore of ${input.environment}`, { environment: input.environment });
-  // The stack as deployed, for its health gate afterwards: the images running now.
-  const stack = await call(quick.planDeploy, `read ${input.environment}'s stack`, { environment: input.environment, version: 'restore' });
-  const running = await call(quick.inspectRunning, `what runs on ${input.environment}`, stack);
-  if (!running.healthy) throw failure('CurrentVersionUnhealthy', `${input.environment} is not healthy now (${running.problems ?? 'unknown'}): fix it before restoring, or the health gate cannot tell`);
-  return { plan, stack, running: running.images };
+  return { plan, ...(await planStackGate(input.environment, 'restore')) };
 }
 
 async function safetyBackup(plan: BackupPlan): Promise<BackupManifest> {
@@ -93,18 +93,13 @@ async function putBack(plan: BackupPlan, safety: BackupManifest): Promise<void> 
   await verify(plan, safety);
 }
 
-/** The databases read back must hold what mongodump wrote into the archive, collection by collection. */
+/** The databases read back must hold what the archive holds: counts, content hashes and indexes, collection by collection. */
 async function verify(plan: BackupPlan, backup: BackupManifest): Promise<DatabaseState> {
   const state = await call(quick.databaseState, 'read the database back', plan);
-  const expected = backup.collections.filter((c) => !['admin', 'config', 'local'].includes(c.namespace.split('.')[0]!));
-  const found = new Map(state.collections.map((c) => [c.namespace, c.documents]));
-  const differences = [
-    ...expected.filter((c) => found.get(c.namespace) !== c.documents).map((c) => `${c.namespace}: ${found.get(c.namespace) ?? 'missing'} documents, backup has ${c.documents}`),
-    ...state.collections.filter((c) => c.documents > 0 && !expected.some((e) => e.namespace === c.namespace)).map((c) => `${c.namespace}: not in the backup`),
-  ];
+  const differences = differencesFrom(backup, state);
   if (differences.length > 0) throw failure('RestoreVerifyFailed', `the restored database differs from backup ${backup.id}: ${differences.join('; ')}`);
   return state;
 }
 
 const describeState = (s: DatabaseState): string =>
-  `${s.collections.length} collection(s), ${s.collections.reduce((n, c) => n + c.documents, 0)} document(s), counts as in the backup`;
+  `${s.collections.length} collection(s), ${s.collections.reduce((n, c) => n + c.documents, 0)} document(s), counts, content and indexes as in the backup`;

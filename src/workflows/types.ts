@@ -147,7 +147,7 @@ export type PromotionNoticeKind =
   | 'promotion-done';
 
 /** What a notice announces: a run starting, a step a person must know of, or how it ended. */
-export type BackupNoticeKind = 'backed-up' | 'backup-failed' | 'restore-started' | 'restored' | 'restore-failed' | 'restore-undo-failed';
+export type BackupNoticeKind = 'backed-up' | 'backup-failed' | 'restore-started' | 'restored' | 'restore-failed' | 'restore-undo-failed' | 'validation-failed';
 
 export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind | BackupNoticeKind;
 
@@ -377,6 +377,56 @@ export interface PromotionResult extends Omit<PromotionProgress, 'phase'> {
   failureType?: string;
 }
 
+// ---- The environment lock ----
+
+/** A run asking for its environment's lock (environment-lock.ts). */
+export interface LockRequest {
+  environment: string;
+  /** Names this request in every signal, so that one asked again or late is known. */
+  token: string;
+  workflowId: string;
+  runId: string;
+  /** What the run is, as people read it: "deploy v2, requested by alice", "scheduled backup". */
+  purpose: string;
+  requestedAt: number;
+}
+
+export interface LockHolder extends LockRequest {
+  grantedAt: number;
+}
+
+/** The lock workflow's state: carried over by continue-as-new, and kept in its memo for the run that replaces a lost one. */
+export interface EnvironmentLockState {
+  environment: string;
+  holder?: LockHolder;
+  /** Who waits, first come first served. */
+  queue: LockRequest[];
+  /** Once a holder has held it this long, the lock asks whether it still runs; then as often again. */
+  holderCheckSeconds: number;
+}
+
+/** What the lock tells a run that waits: who holds it, and how many wait ahead of it. */
+export interface LockWaiting {
+  token: string;
+  holder?: LockHolder;
+  ahead: number;
+}
+
+/** A run's own view of a lock it asked for: its `environment-lock` query. */
+export interface LockStatus {
+  environment: string;
+  purpose: string;
+  token: string;
+  state: 'waiting' | 'held' | 'released';
+  requestedAt: number;
+  grantedAt?: number;
+  releasedAt?: number;
+  /** Another run that held it while this one waited (the last one it was told of). */
+  holder?: LockHolder;
+  /** While waiting: how many wait ahead of this run. */
+  ahead?: number;
+}
+
 // ---- Backups ----
 
 export interface BackupInput {
@@ -404,6 +454,8 @@ export interface BackupPlan {
   keep: RetentionKeep;
   timeZone: string;
   consistency: 'online' | 'quiesce';
+  /** The host's free-disk floor (environments.*.minFreeDiskMb): a validation's scratch database must leave it free. */
+  minFreeDiskMb: number;
   /** The stack's containers other than the database: stopped while a restore runs. */
   appContainers: string[];
 }
@@ -429,12 +481,74 @@ export interface BackupManifest {
   /** Each collection's indexes, read just after the dump; the restore builds them from here. */
   indexes?: CollectionIndexes[];
   tools: { mongodump: string };
+  /** The archive read through after the copy: its own versions, counts, indexes and content hashes. */
+  content?: ArchiveContent;
   /** The workflow run that took it. */
   run: { workflowId: string; runId: string };
-  validated?: { at: number; ok: boolean; detail: string };
+  /** The last validation: restored into a scratch database and compared with this manifest. */
+  validated?: BackupValidation;
+}
+
+export interface BackupValidation {
+  at: number;
+  ok: boolean;
+  detail: string;
+  /** The validation's workflow run. */
+  run?: { workflowId: string; runId: string };
+}
+
+/** One collection as the archive holds it. */
+export interface ArchiveCollection {
+  namespace: string;
+  documents: number;
+  /** Uncompressed size of its documents (mongodump's metadata). */
+  bytes: number;
+  /** The order-free content hash (activities/database/content-hash.ts), as databaseState computes it. */
+  sha256: string;
+  indexes: IndexSpec[];
+}
+
+/** What a mongodump archive says of itself, read without a server. */
+export interface ArchiveContent {
+  /** The server the dump was taken from, as mongodump recorded it. */
+  serverVersion: string;
+  toolVersion: string;
+  collections: ArchiveCollection[];
 }
 
 export type BackupCopy = 'host' | 'store';
+
+/** One copy's archive hashed again: as its manifest says, missing, or different. */
+export interface CopyCheck {
+  copy: BackupCopy;
+  state: 'ok' | 'missing' | 'differs';
+  sha256?: string;
+}
+
+export interface ValidateInput {
+  environment: string;
+  /** The backup to validate; the newest (not a safety backup) when absent. */
+  backupId?: string;
+  requestedBy?: string;
+  trigger?: 'manual' | 'schedule';
+}
+
+export interface ValidationResult {
+  environment: string;
+  /** The backup, its manifest now carrying this validation. */
+  backup: BackupManifest;
+  ok: boolean;
+  copies: CopyCheck[];
+  /** Every difference found; empty when it passed. */
+  problems: string[];
+  steps: StepProgress[];
+}
+
+export interface ValidationProgress {
+  environment: string;
+  backupId?: string;
+  steps: StepProgress[];
+}
 
 export interface RotationReport {
   copy: BackupCopy;
@@ -500,7 +614,7 @@ export interface CollectionState {
   documents: number;
   /** "name {key}" of each index, sorted. */
   indexes: string[];
-  /** sha256 of the documents' BSON, in _id order. */
+  /** The order-free content hash of the documents' BSON (activities/database/content-hash.ts). */
   sha256: string;
 }
 

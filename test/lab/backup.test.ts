@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { rotate } from '../../src/workflows/rotation.ts';
-import type { BackupManifest, BackupResult, DeployResult } from '../../src/workflows/types.ts';
+import type { BackupManifest, BackupResult, DeployResult, ValidationResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
 import { hostContainer, labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
@@ -128,36 +128,55 @@ it('backups lists both copies with the rule that keeps each; an environment with
   expect(refused.stderr + refused.stdout).toContain('virtual-smoker has no database to back up');
 });
 
-it('schedules apply, run twice, leaves one daily backup schedule per environment with a database; a fired schedule makes a backup that backups lists', async () => {
+it('schedules apply, run twice, leaves one daily backup and one weekly validation per environment with a database; fired, they make a backup that backups lists as validated', async () => {
   const cliEnv = { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue };
+  const ours = ['backup-daily-dev-cloud', 'backup-daily-prod-cloud', 'backup-daily-smokecloud', 'validate-weekly-dev-cloud', 'validate-weekly-prod-cloud', 'validate-weekly-smokecloud'];
   const first = await runCli(['schedules', 'apply', '--config', configFile], cliEnv);
   expect(first.code, first.stderr).toBe(0);
   expect(first.stdout).toContain('created backup-daily-dev-cloud');
+  expect(first.stdout).toContain('created validate-weekly-dev-cloud');
   const second = await runCli(['schedules', 'apply', '--config', configFile], cliEnv);
   expect(second.stdout).toContain('updated backup-daily-dev-cloud');
+  expect(second.stdout).toContain('updated validate-weekly-dev-cloud');
   const ids: string[] = [];
   for await (const s of w.client.schedule.list()) ids.push(s.scheduleId);
-  expect(ids.filter((id) => id.startsWith('backup-daily-')).sort()).toEqual(['backup-daily-dev-cloud', 'backup-daily-prod-cloud']);
+  expect(ids.filter((id) => /^(backup-daily|validate-weekly)-/.test(id)).sort()).toEqual(ours);
   const described = await w.client.schedule.getHandle('backup-daily-dev-cloud').describe();
   expect(described.spec.timezone).toBe(TIME_ZONE);
   expect(described.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 2, end: 2, step: 1 }], minute: [{ start: 0, end: 0, step: 1 }] });
+  const weekly = await w.client.schedule.getHandle('validate-weekly-dev-cloud').describe();
+  expect(weekly.spec.calendars?.[0]).toMatchObject({ dayOfWeek: [{ start: 'SUNDAY', end: 'SUNDAY', step: 1 }], hour: [{ start: 4, end: 4, step: 1 }] });
+  expect(weekly.policies.overlap).toBe('SKIP');
   const listed = await runCli(['schedules', '--config', configFile], cliEnv);
-  expect(listed.stdout).toMatch(/backup-daily-dev-cloud\s+daily at 02:00 Europe\/Berlin\s+next 20/);
+  expect(listed.stdout).toMatch(/backup-daily-dev-cloud\s+daily at\s+02:00 Europe\/Berlin\s+next 20/);
+  expect(listed.stdout).toMatch(/validate-weekly-dev-cloud\s+weekly sunday at\s+04:00 Europe\/Berlin\s+next 20/);
 
   try {
-    await w.client.schedule.getHandle('backup-daily-dev-cloud').trigger();
-    let run: { workflowId: string } | undefined;
-    for (let i = 0; !run && i < 100; i++) {
-      for await (const wf of w.client.workflow.list({ query: `WorkflowType = 'backup' AND ExecutionStatus = 'Completed'` })) if (wf.workflowId.startsWith('database-dev-cloud-')) run = wf;
-      if (!run) await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(run, 'the triggered schedule ran a backup to its end').toBeDefined();
-    const fired = (await w.client.workflow.getHandle(run!.workflowId).result()) as BackupResult;
+    const fired = (await resultOfFired('backup-daily-dev-cloud', 'backup')) as BackupResult;
     expect(fired.manifest.trigger).toBe('schedule');
     const shown = await runCli(['backups', 'dev-cloud', '--config', configFile], cliEnv);
     expect(shown.code, shown.stderr).toBe(0);
     expect(shown.stdout.split('\n')[1]).toMatch(new RegExp(`^${fired.manifest.id}\\s+\\d+m\\s+[\\d.]+ KiB\\s+host\\+store\\s+-\\s+daily`));
+
+    const validated = (await resultOfFired('validate-weekly-dev-cloud', 'validateBackup')) as ValidationResult;
+    expect(validated.backup.id).toBe(fired.manifest.id);
+    const after = await runCli(['backups', 'dev-cloud', '--config', configFile], cliEnv);
+    expect(after.stdout.split('\n')[1]).toMatch(new RegExp(`^${fired.manifest.id}\\s+\\d+m\\s+[\\d.]+ KiB\\s+host\\+store\\s+yes\\s+daily`));
   } finally {
-    for (const id of ['backup-daily-dev-cloud', 'backup-daily-prod-cloud']) await w.client.schedule.getHandle(id).delete().catch(() => undefined);
+    for (const id of ours) await w.client.schedule.getHandle(id).delete().catch(() => undefined);
   }
 });
+
+/** Fires a schedule now and waits for the run it started to complete; its result. */
+async function resultOfFired(scheduleId: string, workflowType: string): Promise<unknown> {
+  const since = new Date().toISOString();
+  await w.client.schedule.getHandle(scheduleId).trigger();
+  for (let i = 0; i < 240; i++) {
+    for await (const wf of w.client.workflow.list({ query: `WorkflowType = '${workflowType}' AND StartTime >= '${since}' AND TaskQueue = '${w.taskQueue}'` })) {
+      if (wf.status.name === 'COMPLETED') return w.client.workflow.getHandle(wf.workflowId, wf.runId).result();
+      if (wf.status.name !== 'RUNNING') throw new Error(`${wf.workflowId} ended ${wf.status.name}`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`${scheduleId} fired no ${workflowType} that completed within 2 minutes`);
+}

@@ -4,19 +4,18 @@
 // from the database itself: counts through the container's own shell, and
 // every collection's documents and indexes read back.
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { planBackup } from '../../src/activities/database/backups.ts';
 import { databaseState } from '../../src/activities/database/restore.ts';
-import type { BackupManifest, BackupResult, DatabaseState, DeployResult } from '../../src/workflows/types.ts';
+import type { BackupManifest, BackupResult, DatabaseState } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
-import { labConfigWith } from '../support/config.ts';
-import { labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
+import { labDiscordMessages, onHost } from '../support/lab.ts';
 import { command, countCooks, insertCooks } from '../support/mongo.ts';
-import { startWorker, type TestWorker } from '../support/worker.ts';
+import { startBackupLab } from '../support/backup-lab.ts';
+import type { TestWorker } from '../support/worker.ts';
 
 const HOST_DIR = '/opt/smart-smoker-dev/backups/scheduled';
 let w: TestWorker;
@@ -25,13 +24,7 @@ let configFile: string;
 let cliEnv: Record<string, string>;
 
 beforeAll(async () => {
-  resetHost('dev-cloud');
-  store = mkdtempSync(join(tmpdir(), 'smokestack-store-'));
-  configFile = labConfigWith((c) => (c.backups = { store }));
-  w = await startWorker(configFile);
-  cliEnv = { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue };
-  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version: 'v1' }] })) as DeployResult;
-  expect(deployed.outcome).toBe('succeeded');
+  ({ w, store, configFile, cliEnv } = await startBackupLab());
   insertCooks('dev-cloud', 300);
   command('dev-cloud', 'smartsmoker', { createIndexes: 'cooks', indexes: [{ key: { name: 1 }, name: 'by_name' }] });
   command('dev-cloud', 'smartsmoker', { insert: 'settings', documents: [{ _id: 'units', value: 'F' }] });

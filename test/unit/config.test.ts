@@ -23,7 +23,7 @@ const minimal = () => ({ environments: { 'dev-cloud': minimalEnvironment() } });
 const full = () => ({
   temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' },
   notifications: { discord: { webhook: { env: 'DISCORD_WEBHOOK_URL' }, apiBase: 'http://127.0.0.1:9/api' } },
-  backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30' },
+  backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30', validateWeekly: { day: 'saturday', at: '05:00' } },
   environments: {
     'dev-cloud': {
       ...minimal().environments['dev-cloud'],
@@ -379,7 +379,10 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   ],
   backups: [[(c) => (c.backups = 'nightly'), 'backups: Invalid input: expected object, received string']],
   'backups.store': [[(c) => (c.backups.store = ''), 'backups.store: Too small: expected string to have >=1 characters']],
-  'backups.consistency': [[(c) => (c.backups.consistency = 'snapshot'), 'backups.consistency: Invalid input: expected "online"']],
+  'backups.consistency': [[(c) => (c.backups.consistency = 'snapshot'), 'backups.consistency: Invalid option: expected one of "online"|"quiesce"']],
+  'backups.validateWeekly': [[(c) => (c.backups.validateWeekly = 'sunday'), 'backups.validateWeekly: Invalid input: expected object, received string']],
+  'backups.validateWeekly.day': [[(c) => (c.backups.validateWeekly.day = 'someday'), 'backups.validateWeekly.day: Invalid option: expected one of "monday"|"tuesday"|"wednesday"|"thursday"|"friday"|"saturday"|"sunday"']],
+  'backups.validateWeekly.at': [[(c) => (c.backups.validateWeekly.at = '25:00'), 'backups.validateWeekly.at: must be a local time HH:MM']],
   'backups.keep': [[(c) => (c.backups.keep = 7), 'backups.keep: Invalid input: expected object, received number']],
   'backups.keep.daily': [[(c) => (c.backups.keep.daily = -1), 'backups.keep.daily: Too small: expected number to be >=0']],
   'backups.keep.weekly': [[(c) => (c.backups.keep.weekly = 1.5), 'backups.keep.weekly: Invalid input: expected int, received number']],
@@ -469,9 +472,10 @@ describe('configuration', () => {
       'smoker',
       'smoker-2',
       'smoker-3',
+      'smokecloud',
     ]);
     const example = loadConfig(join(REPO_ROOT, 'config/smart-smoker.example.yml'));
-    expect(Object.keys(example.environments)).toEqual(['dev-cloud', 'prod-cloud', 'virtual-smoker', 'smoker']);
+    expect(Object.keys(example.environments)).toEqual(['dev-cloud', 'prod-cloud', 'virtual-smoker', 'smoker', 'smokecloud']);
     expect(example.promotion).toMatchObject({ from: ['dev-cloud', 'virtual-smoker'], to: 'prod-cloud', devices: ['smoker'] });
   });
 });

@@ -17,7 +17,7 @@ import { BACKUP_SUFFIX, scheduledBackupsDir } from '../host/layout.ts';
 import { dumpToFile } from './backup.ts';
 import { indexesOf } from './root.ts';
 
-const MANIFEST_SUFFIX = '.manifest.json';
+export const MANIFEST_SUFFIX = '.manifest.json';
 
 export async function planBackup(configFile: string, input: BackupInput): Promise<BackupPlan> {
   const config = workerConfig(configFile);
@@ -35,6 +35,7 @@ export async function planBackup(configFile: string, input: BackupInput): Promis
     keep: backups.keep,
     timeZone: backups.timeZone,
     consistency: backups.consistency,
+    minFreeDiskMb: env.minFreeDiskMb,
     appContainers: Object.values(env.services)
       .map((s) => s.container)
       .filter((c) => c !== env.database!.container),

@@ -2,18 +2,20 @@
 // its archive byte for byte (from the store if need be), stop and start the
 // app, replace the live databases with the archive's, and read the database
 // back (counts, indexes, content hashes) through the driver.
-import { createHash } from 'node:crypto';
 import { join, posix } from 'node:path';
 import { startContainers, stopContainers } from '../../commands/docker.ts';
 import { checksum, makeDir } from '../../commands/files.ts';
 import { restoreDatabase } from '../../commands/mongo.ts';
-import type { BackupManifest, BackupPlan, CollectionState, DatabaseState } from '../../workflows/types.ts';
+import type { Db } from 'mongodb';
+import type { BackupManifest, BackupPlan, CollectionState, DatabaseState, IndexSpec } from '../../workflows/types.ts';
+import { defaultBackup, indexSignature } from '../../workflows/database-state.ts';
 import { failure } from '../../workflows/failures.ts';
 import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
 import { lastLines } from '../output.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { listBackups, fileSha256 } from './backups.ts';
 import { appCollections, appDatabases, asRoot } from './root.ts';
+import { ContentHash } from './content-hash.ts';
 
 
 /** The backup to restore: the one named, else the newest; from the off-host store, whose copies were checked. */
@@ -21,7 +23,7 @@ export async function chooseBackup(plan: BackupPlan, id?: string): Promise<Backu
   const stored = await listBackups(plan, 'store');
   const onHostToo = id ? [] : await listBackups(plan, 'host');
   const all = [...stored, ...onHostToo.filter((h) => !stored.some((s) => s.id === h.id))].sort((a, b) => b.takenAt - a.takenAt);
-  const chosen = id ? all.find((m) => m.id === id) : all.find((m) => m.trigger !== 'safety') ?? all[0];
+  const chosen = id ? all.find((m) => m.id === id) : defaultBackup(all);
   if (!chosen) {
     const known = all.slice(0, 5).map((m) => m.id).join(', ');
     throw failure('InvalidInput', id ? `no backup ${id} of ${plan.environment}; newest: ${known || 'none'}` : `${plan.environment} has no backups yet`);
@@ -84,21 +86,24 @@ export async function restoreArchive(configFile: string, plan: BackupPlan, archi
   });
 }
 
-/** Every application collection: document count, index names, and a sha256 of its documents in _id order (FerretDB has no dbHash). */
+/** Every application collection: document count, index signatures, and its content hash (FerretDB has no dbHash). */
 export async function databaseState(configFile: string, plan: BackupPlan): Promise<DatabaseState> {
-  return asRoot(configFile, plan, async (admin) => {
-    const collections: CollectionState[] = [];
-    for (const { namespace, collection } of await appCollections(admin)) {
-      const hash = createHash('sha256');
-      let documents = 0;
-      // The documents' own BSON bytes, as the server sends them: no re-encoding can hide a difference.
-      for await (const raw of collection.find({}, { sort: { _id: 1 }, raw: true }) as AsyncIterable<Buffer>) {
-        hash.update(raw);
-        documents++;
-      }
-      const indexes = (await collection.listIndexes().toArray()).map((i) => `${i.name as string} ${JSON.stringify(i.key)}${i.unique ? ' unique' : ''}`).sort();
-      collections.push({ namespace, documents, indexes, sha256: hash.digest('hex') });
+  return asRoot(configFile, plan, stateOf);
+}
+
+/** The state of the databases behind `admin`'s client: what a restore or a validation compares with a manifest. */
+export async function stateOf(admin: Db): Promise<DatabaseState> {
+  const collections: CollectionState[] = [];
+  for (const { namespace, collection } of await appCollections(admin)) {
+    const hash = new ContentHash();
+    let documents = 0;
+    // The documents' own BSON bytes, as the server sends them: no re-encoding can hide a difference.
+    for await (const raw of collection.find({}, { raw: true }) as AsyncIterable<Buffer>) {
+      hash.add(raw);
+      documents++;
     }
-    return { collections };
-  });
+    const indexes = (await collection.listIndexes().toArray()).map((i) => indexSignature(i as IndexSpec)).sort();
+    collections.push({ namespace, documents, indexes, sha256: hash.digest() });
+  }
+  return { collections };
 }

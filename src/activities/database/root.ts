@@ -3,13 +3,12 @@
 import type { Collection, Db } from 'mongodb';
 import type { BackupPlan, CollectionIndexes, IndexSpec } from '../../workflows/types.ts';
 import { failure } from '../../workflows/failures.ts';
+import { SYSTEM_DATABASES } from '../../workflows/database-state.ts';
 import { hostTargetOf, workerConfig } from '../plan.ts';
 import { readSecret } from '../secrets.ts';
 import { withDatabase } from './connect.ts';
 import { plannedUsers } from './users.ts';
 
-/** Databases MongoDB keeps for itself: never dropped, restored or compared. */
-export const SYSTEM_DATABASES: ReadonlySet<string> = new Set(['admin', 'config', 'local']);
 
 export async function asRoot<T>(configFile: string, plan: Pick<BackupPlan, 'environment'>, fn: (admin: Db) => Promise<T>): Promise<T> {
   const env = workerConfig(configFile).environments[plan.environment]!;

@@ -64,7 +64,7 @@ async function detectCompose(host: RemoteHost): Promise<Pick<HostFacts, 'compose
 }
 
 /** Free space where the stack lives (its parent before the first deploy). */
-async function freeDisk(host: RemoteHost, dir: string): Promise<number> {
+export async function freeDisk(host: RemoteHost, dir: string): Promise<number> {
   for (const path of [dir, '/']) {
     const df = await host.run(freeDiskKb(path), { timeoutSeconds: 30 });
     const available = Number(df.stdout.trim().split('\n')[1]?.split(/\s+/)[3]);

@@ -38,6 +38,7 @@ const COLORS: Record<NoticeKind, number> = {
   restored: 0x2ecc71,
   'restore-failed': 0xe74c3c,
   'restore-undo-failed': 0x992d22,
+  'validation-failed': 0xe74c3c,
   'approval-needed': 0xf1c40f,
   'approval-reminder': 0xf1c40f,
   approved: 0x3498db,
@@ -132,6 +133,11 @@ function headline(n: DeployNotice): { title: string; description?: string } {
       return {
         title: `🚨 ${env}: RESTORE FAILED AND THE SAFETY BACKUP COULD NOT BE PUT BACK`,
         description: `The restore of ${n.version} failed, and so did putting the safety backup back. ${env}'s database needs a person now.`,
+      };
+    case 'validation-failed':
+      return {
+        title: `🚨 ${env}: backup ${n.version} FAILED validation`,
+        description: 'Restored into a scratch database, it did not give what its manifest says, or it could not be restored at all. The live database was not touched. Take a new backup and look at this one before relying on it.',
       };
     case 'promotion-done':
       return { title: `🏁 ${env}: promotion of ${n.version} ended`, description: n.devices ? `Devices: ${n.devices}` : undefined };
