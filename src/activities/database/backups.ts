@@ -78,25 +78,31 @@ export async function takeBackup(configFile: string, plan: BackupPlan, id: strin
 }
 
 /**
- * Copies the archive to `<storeDir>`, then checks it: the host's sha256 of
- * its file (read again now, not the manifest's word) and ours of the copy
- * must both equal the manifest's. Only then is the copy renamed into place.
+ * Copies the archive to `<storeDir>`, checked at both ends: the host hashes
+ * its file (read again now, not the manifest's word) while the copy runs,
+ * and the copy is hashed as it is written here. Both must equal the
+ * manifest's sha256; only then is the copy renamed into place.
  */
 export async function copyOffHost(plan: BackupPlan, manifest: BackupManifest): Promise<string> {
   const remote = posix.join(plan.hostDir, manifest.archive);
   const local = join(plan.storeDir, manifest.archive);
+  const partial = `${local}.partial`;
   await mkdir(plan.storeDir, { recursive: true, mode: 0o700 });
   await onHost(plan.host, async (host) => {
-    const atSource = (await host.check(checksum(remote))).split(/\s+/)[0];
-    if (atSource !== manifest.sha256) throw failure('BackupCopyCorrupt', `${remote} on ${plan.host.host} no longer matches its manifest (sha256 ${atSource}, expected ${manifest.sha256})`);
-    await whileHeartbeating(host.downloadFile(remote, `${local}.partial`));
+    // Settled, not all: the partial is removed only once the download has stopped writing it.
+    const [atSource, copied] = await whileHeartbeating(Promise.allSettled([host.check(checksum(remote)), host.downloadFileHashed(remote, partial)]));
+    try {
+      if (atSource.status === 'rejected') throw atSource.reason;
+      const sourceSum = atSource.value.split(/\s+/)[0];
+      if (sourceSum !== manifest.sha256) throw failure('BackupCopyCorrupt', `${remote} on ${plan.host.host} no longer matches its manifest (sha256 ${sourceSum}, expected ${manifest.sha256})`);
+      if (copied.status === 'rejected') throw copied.reason;
+      if (copied.value.sha256 !== manifest.sha256) throw failure('BackupCopyCorrupt', `the copy of ${manifest.archive} has sha256 ${copied.value.sha256}, the host's ${manifest.sha256}`);
+    } catch (err) {
+      await rm(partial, { force: true });
+      throw err;
+    }
   });
-  const here = await fileSha256(`${local}.partial`);
-  if (here !== manifest.sha256) {
-    await rm(`${local}.partial`, { force: true });
-    throw failure('BackupCopyCorrupt', `the copy of ${manifest.archive} has sha256 ${here}, the host's ${manifest.sha256}`);
-  }
-  await rename(`${local}.partial`, local);
+  await rename(partial, local);
   await writeFile(join(plan.storeDir, `${manifest.id}${MANIFEST_SUFFIX}`), `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   return local;
 }
