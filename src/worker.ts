@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { configPath, loadConfig } from './config/load.ts';
 import { temporalSettings } from './temporal/connection.ts';
@@ -29,8 +29,10 @@ export async function createWorker(
   namespace: string,
   taskQueue: string,
   configFile = configPath(),
+  /** Interceptors of the worker's own (the lab tests use one to change the world between two steps). */
+  interceptors?: WorkerOptions['interceptors'],
 ): Promise<Worker> {
-  return Worker.create({ connection, namespace, taskQueue, ...workflowCode(), activities: createActivities({ configFile }) });
+  return Worker.create({ connection, namespace, taskQueue, ...workflowCode(), activities: createActivities({ configFile }), interceptors });
 }
 
 async function main(): Promise<void> {

@@ -8,9 +8,11 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { rotate } from '../../src/workflows/rotation.ts';
 import type { BackupManifest, BackupResult, DeployResult, ValidationResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
+import { activityRuns } from '../support/history.ts';
 import { labConfigWith } from '../support/config.ts';
 import { hostContainer, labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
 import { countCooks, insertCooks } from '../support/mongo.ts';
@@ -23,12 +25,24 @@ const DAY = 86_400_000;
 let w: TestWorker;
 let store: string;
 let configFile: string;
+/** The test's hand between two steps: called with each activity's type and result as it completes. */
+let afterActivity: (type: string, result: unknown) => Promise<void> | void = () => undefined;
 
 beforeAll(async () => {
   resetHost('dev-cloud');
   store = mkdtempSync(join(tmpdir(), 'smokestack-store-'));
   configFile = labConfigWith((c) => (c.backups = { store, timeZone: TIME_ZONE }));
-  w = await startWorker(configFile);
+  w = await startWorker(configFile, undefined, {
+    activityInbound: [
+      (ctx): ActivityInboundCallsInterceptor => ({
+        async execute(input, next) {
+          const result = await next(input);
+          await afterActivity(ctx.info.activityType, result);
+          return result;
+        },
+      }),
+    ],
+  });
   const deployed = await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: 'deploy-dev-cloud', args: [{ environment: 'dev-cloud', version: 'v1' }] });
   expect((deployed as DeployResult).outcome).toBe('succeeded');
   insertCooks('dev-cloud', 250);
@@ -68,6 +82,37 @@ it('takes a real dump on the host and a copy off it: the same bytes in both plac
   expect(statSync(join(storeDir(), `${m.id}.manifest.json`)).mode & 0o777).toBe(0o600);
   const notices = await labDiscordMessages((n) => n.title.includes(`dev-cloud: backup ${m.id} taken`));
   expect(notices.length).toBeGreaterThanOrEqual(1);
+});
+
+it('an archive damaged on the host after its dump is caught by the copy: the backup fails as corrupt, tried once, and the store keeps nothing of it', async () => {
+  let damaged: BackupManifest | undefined;
+  afterActivity = (type, result) => {
+    if (type !== 'takeBackup') return;
+    damaged = result as BackupManifest;
+    // One byte flipped in the middle of the archive, after the host hashed it.
+    const path = `${HOST_DIR}/${damaged.archive}`;
+    const local = join(mkdtempSync(join(tmpdir(), 'smokestack-flip-')), damaged.archive);
+    execFileSync('docker', ['cp', `${hostContainer('dev-cloud')}:${path}`, local]);
+    const bytes = readFileSync(local);
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0x01;
+    writeFileSync(local, bytes);
+    execFileSync('docker', ['cp', local, `${hostContainer('dev-cloud')}:${path}`]);
+  };
+  try {
+    const failed = await backUp().then(() => undefined, (err) => err);
+    expect(failed, 'the backup must fail').toBeDefined();
+    expect(String(failed.cause?.cause?.message ?? failed.cause?.message)).toContain('no longer matches its manifest');
+  } finally {
+    afterActivity = () => undefined;
+  }
+  expect(damaged).toBeDefined();
+  expect(onHost('dev-cloud', `sha256sum ${HOST_DIR}/${damaged!.archive}`).split(' ')[0]).not.toBe(damaged!.sha256);
+  // Nothing of it in the store, not even a partial copy.
+  expect(readdirSync(storeDir()).filter((f) => f.startsWith(damaged!.id))).toEqual([]);
+  // Final, not retried: a copy of a damaged archive is damaged every time.
+  const runs = await activityRuns(w.client.workflow.getHandle('database-dev-cloud'));
+  expect(runs.filter((r) => r.type === 'copyOffHost').map((r) => r.attempt)).toEqual([1]);
+  onHost('dev-cloud', `rm -f ${HOST_DIR}/${damaged!.id}.*`);
 });
 
 it("the root password is never in a process's arguments on the host while it dumps (ps sampled throughout)", async () => {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { loadConfig } from '../../src/config/load.ts';
 import { temporalSettings } from '../../src/temporal/connection.ts';
 import { createWorker } from '../../src/worker.ts';
@@ -58,12 +58,12 @@ function installRuntime(server: Server): void {
 }
 
 /** Tests use the run's own server (the default); the benchmarks pass labServer(). */
-export async function startWorker(configFile = LAB_CONFIG, server = testRun()): Promise<TestWorker> {
+export async function startWorker(configFile = LAB_CONFIG, server = testRun(), interceptors?: WorkerOptions['interceptors']): Promise<TestWorker> {
   installRuntime(server);
   const { address } = server;
   const taskQueue = `test-${randomUUID()}`;
   const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker(nativeConnection, 'default', taskQueue, configFile);
+  const worker = await createWorker(nativeConnection, 'default', taskQueue, configFile, interceptors);
   const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });

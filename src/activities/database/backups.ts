@@ -78,10 +78,12 @@ export async function takeBackup(configFile: string, plan: BackupPlan, id: strin
 }
 
 /**
- * Copies the archive to `<storeDir>`, checked at both ends: the host hashes
- * its file (read again now, not the manifest's word) while the copy runs,
- * and the copy is hashed as it is written here. Both must equal the
- * manifest's sha256; only then is the copy renamed into place.
+ * Copies the archive to `<storeDir>`, checked at both ends: the host hashed
+ * the file when the dump ended (the manifest's sha256), and the copy is
+ * hashed here as it is written. They must be equal; only then is the copy
+ * renamed into place. When they differ, the host hashes its file again to
+ * say which end is damaged: the archive on the host (final: a new backup is
+ * needed) or the bytes on the way (copied again).
  */
 export async function copyOffHost(plan: BackupPlan, manifest: BackupManifest): Promise<string> {
   const remote = posix.join(plan.hostDir, manifest.archive);
@@ -89,14 +91,12 @@ export async function copyOffHost(plan: BackupPlan, manifest: BackupManifest): P
   const partial = `${local}.partial`;
   await mkdir(plan.storeDir, { recursive: true, mode: 0o700 });
   await onHost(plan.host, async (host) => {
-    // Settled, not all: the partial is removed only once the download has stopped writing it.
-    const [atSource, copied] = await whileHeartbeating(Promise.allSettled([host.check(checksum(remote)), host.downloadFileHashed(remote, partial)]));
     try {
-      if (atSource.status === 'rejected') throw atSource.reason;
-      const sourceSum = atSource.value.split(/\s+/)[0];
-      if (sourceSum !== manifest.sha256) throw failure('BackupCopyCorrupt', `${remote} on ${plan.host.host} no longer matches its manifest (sha256 ${sourceSum}, expected ${manifest.sha256})`);
-      if (copied.status === 'rejected') throw copied.reason;
-      if (copied.value.sha256 !== manifest.sha256) throw failure('BackupCopyCorrupt', `the copy of ${manifest.archive} has sha256 ${copied.value.sha256}, the host's ${manifest.sha256}`);
+      const copied = await whileHeartbeating(host.downloadFileHashed(remote, partial));
+      if (copied.sha256 === manifest.sha256) return;
+      const atSource = (await host.check(checksum(remote))).split(/\s+/)[0];
+      if (atSource !== manifest.sha256) throw failure('BackupCorrupt', `${remote} on ${plan.host.host} no longer matches its manifest (sha256 ${atSource}, the manifest's ${manifest.sha256}): take a new backup`);
+      throw failure('BackupCopyCorrupt', `the copy of ${manifest.archive} arrived as sha256 ${copied.sha256}, the host's file is ${manifest.sha256}`);
     } catch (err) {
       await rm(partial, { force: true });
       throw err;
