@@ -19,7 +19,8 @@ import { ensureDatabaseUsers } from './database/users.ts';
 import { environmentLockActivities } from './lock.ts';
 import { chooseBackup, databaseState, restoreArchive, stageArchive, startApp, stopApp } from './database/restore.ts';
 import { checkCopies, inspectArchive, restoreIntoScratch, saveManifest } from './database/validation.ts';
-import type { BackupInput, BackupManifest, BackupPlan, DeployInput, Notice, PromoteInput } from '../workflows/types.ts';
+import { databaseFacts, newestId, planMigration, smokeCheck, transferArchive } from './database/migration.ts';
+import type { BackupInput, BackupManifest, BackupPlan, DeployInput, MigrateInput, Notice, PromoteInput } from '../workflows/types.ts';
 
 interface ActivityDeps {
   /** smokestack.yml on the worker machine: hosts, keys and secret sources live here. */
@@ -67,6 +68,11 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     saveManifest,
     checkCopies,
     restoreIntoScratch,
+    planMigration: (input: MigrateInput) => planMigration(deps.configFile, input),
+    databaseFacts: (plan: BackupPlan) => databaseFacts(deps.configFile, plan),
+    transferArchive,
+    newestId: (plan: BackupPlan, collection: string) => newestId(deps.configFile, plan, collection),
+    smokeCheck,
   };
 }
 

@@ -200,6 +200,40 @@ program
     });
   });
 
+const migrate = program
+  .command('migrate')
+  .description("move a database to another host once (the old cloud Pi to prod-cloud), losing nothing: prints the plan, and runs it only with --yes")
+  .option('--from <environment>', 'the environment whose database moves (e.g. smokecloud)')
+  .option('--to <environment>', 'where it moves (e.g. prod-cloud)')
+  .option('--dry-run', 'copy into the dry-run target (migration.dryRunTarget, dev-cloud) instead, leaving the source running and untouched', false)
+  .option('-y, --yes', 'run it: the source stops for the maintenance window', false)
+  .option('-w, --wait', 'follow the migration to its end', false)
+  .option('--force', 'migrate a source that was migrated already (its target is overwritten with the source\'s data)', false)
+  .option('--requested-by <who>', 'who asked, for the record', whoAmI())
+  .action(async (opts: { from?: string; to?: string; dryRun: boolean; yes: boolean; wait: boolean; force: boolean; requestedBy?: string }) => {
+    const config = await loadChosenConfig();
+    const input = await migrationInput(config, opts);
+    const { runMigrate } = await import('./migrate-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runMigrate(client, settings, input, { yes: opts.yes, wait: opts.wait, force: opts.force }, write);
+    });
+  });
+migrate
+  .command('status')
+  .description('where the migration of a source stands: its steps, its downtime, the countdown until the old host may go')
+  .option('--from <environment>', 'the source whose migration to show (default: smokecloud, the old cloud Pi)', 'smokecloud')
+  .action(async (opts: { from: string }) => {
+    const config = await loadChosenConfig();
+    if (!config.environments[opts.from]) {
+      const { InputError } = await import('./input.ts');
+      throw new InputError(`unknown environment "${opts.from}"; known: ${Object.keys(config.environments).join(', ')}`);
+    }
+    const { showMigration } = await import('./migrate-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await showMigration(client, settings, opts.from, write);
+    });
+  });
+
 const schedules = program.command('schedules').description('Temporal schedules from the configuration: the daily backups and the weekly validations');
 schedules
   .command('list', { isDefault: true })
@@ -229,6 +263,23 @@ async function checkBackedUp(config: Config, environment: string): Promise<void>
   if (!env) throw new InputError(`unknown environment "${environment}"; known: ${Object.keys(config.environments).join(', ')}`);
   if (!env.database) throw new InputError(`${environment} has no database to back up (no \`database:\` in its config)`);
   if (!config.backups) throw new InputError('the configuration has no backups section: see docs/backups.md');
+}
+
+/** A migration's ends, checked against the configuration before Temporal is asked. */
+async function migrationInput(config: Config, opts: { from?: string; to?: string; dryRun: boolean; requestedBy?: string }) {
+  const { InputError } = await import('./input.ts');
+  if (!opts.from || !opts.to) throw new InputError('say which database moves where: smokestack migrate --from SOURCE --to TARGET (see `smokestack migrate --help`)');
+  const { migrationSettings } = await import('../config/schema.ts');
+  const to = opts.dryRun ? migrationSettings(config).dryRunTarget : opts.to;
+  for (const [role, name] of [['--from', opts.from], ['--to', opts.to], ...(opts.dryRun ? [['migration.dryRunTarget', to]] : [])] as const) {
+    const env = config.environments[name];
+    if (!env) throw new InputError(`${role}: unknown environment "${name}"; known: ${Object.keys(config.environments).join(', ')}`);
+    if (!env.database) throw new InputError(`${role}: ${name} has no database (no \`database:\` in its config)`);
+  }
+  if (opts.from === opts.to) throw new InputError(`--from and --to are both ${opts.from}: a migration moves a database to another host`);
+  if (opts.dryRun && to === opts.from) throw new InputError(`the dry-run target (migration.dryRunTarget) is ${to}, the source itself`);
+  if (!config.backups) throw new InputError('the configuration has no backups section: a migration backs both ends up first (see docs/backups.md)');
+  return { from: opts.from, to, dryRun: opts.dryRun, requestedBy: opts.requestedBy };
 }
 
 /** The promotion section, or a clear refusal. */

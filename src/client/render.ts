@@ -35,11 +35,16 @@ export function progressPrinter(write: (line: string) => void): (progress: { ste
  * runbook starts (backup, restore), so a wait is never silent.
  */
 export function lockPrinter(write: (line: string) => void): (locks: LockStatus[]) => void {
-  const print = progressPrinter(write);
-  return (locks) =>
-    print({
-      steps: locks
-        .filter((lock) => lock.state !== 'released')
-        .map((lock) => ({ name: LOCK_STEP, state: lock.state === 'held' ? 'succeeded' : 'running', detail: describeStatus(lock) })),
-    });
+  // By environment: a run that holds two locks (a migration) prints each once, not the two in turn.
+  const seen = new Map<string, string>();
+  return (locks) => {
+    for (const lock of locks) {
+      if (lock.state === 'released') continue;
+      const step: StepProgress = { name: LOCK_STEP, state: lock.state === 'held' ? 'succeeded' : 'running', detail: describeStatus(lock) };
+      const key = `${step.state}|${step.detail}`;
+      if (seen.get(lock.environment) === key) continue;
+      seen.set(lock.environment, key);
+      write(stepLine(step));
+    }
+  };
 }

@@ -304,6 +304,47 @@ export const backupsSchema = z
   })
   .strict();
 
+/** What the reminder lists before the old database host may go (migration.checks). */
+export const DEFAULT_DECOMMISSION_CHECKS = [
+  'smokestack backups TARGET lists a validated backup taken after the migration',
+  'the app on TARGET has served without a rollback since the migration',
+  'nothing still writes to the old host (its backend stays stopped)',
+  'a copy of the old host\'s last backup is kept somewhere other than the old host',
+];
+
+export const migrationSchema = z
+  .object({
+    keepSourceDays: z
+      .number()
+      .positive()
+      .max(365)
+      .default(14)
+      .describe('How long the old database host is kept as the fallback before Discord is reminded that it can be decommissioned. Nothing is deleted either way.'),
+    dryRunTarget: z.string().default('dev-cloud').describe('Where `migrate --dry-run` copies the database: a cloud environment with a database, never the real target.'),
+    smokeCheck: z
+      .object({
+        collection: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a collection name: letters, digits and _')
+          .default('smokes')
+          .describe("The collection of `smartsmoker` whose newest document (greatest _id) the backend must serve after the switch."),
+        path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9_\-/{}.]*$/, 'a path like /api/latest/{collection}')
+          .default('/api/latest/{collection}')
+          .describe('The backend API path that answers with that newest document; {collection} is replaced by the collection.'),
+        port: z.number().int().min(1).max(65535).default(3001).describe("The backend's port on the target host's loopback (the cloud compose publishes 127.0.0.1:3001)."),
+      })
+      .strict()
+      .default({ collection: 'smokes', path: '/api/latest/{collection}', port: 3001 })
+      .describe('How the switch proves the new database serves: one read through the backend API.'),
+    checks: z
+      .array(z.string().min(1))
+      .default(DEFAULT_DECOMMISSION_CHECKS)
+      .describe('What the reminder lists to check before the old host is decommissioned (TARGET is replaced by the target environment).'),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     temporal: z
@@ -331,6 +372,9 @@ export const configSchema = z
       .describe('Where deploy notifications go.'),
     promotion: promotionSchema.optional().describe('Promotion to production: `smokestack promote RELEASE` (docs/promotion.md).'),
     backups: backupsSchema.optional().describe('Database backups: `smokestack backup ENV`, rotation and the off-host copy (docs/backups.md).'),
+    migration: migrationSchema
+      .optional()
+      .describe('The one-time move of a database to another host: `smokestack migrate` (docs/migration.md).'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')
@@ -338,6 +382,13 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
+    // The dry run copies over this environment's database: it must be one, and never a device.
+    const dry = config.migration?.dryRunTarget;
+    const dryEnv = dry === undefined ? undefined : config.environments[dry];
+    if (dry === undefined || Object.keys(config.environments).length === 0) {
+      // no migration section (its defaults apply, checked when a migration is asked for), or nothing to check against
+    } else if (!dryEnv) ctx.addIssue({ code: 'custom', path: ['migration', 'dryRunTarget'], message: `unknown environment "${dry}"` });
+    else if (!dryEnv.database) ctx.addIssue({ code: 'custom', path: ['migration', 'dryRunTarget'], message: `"${dry}" has no database to copy into` });
     const p = config.promotion;
     if (!p) return;
     const kindOf = (name: string) => config.environments[name]?.kind;
@@ -354,5 +405,9 @@ export const configSchema = z
 
 export type PromotionConfig = z.infer<typeof promotionSchema>;
 export type BackupsConfig = z.infer<typeof backupsSchema>;
+export type MigrationConfig = z.infer<typeof migrationSchema>;
+
+/** The migration section as it applies: the file's, or every default. */
+export const migrationSettings = (config: Pick<Config, 'migration'>): MigrationConfig => config.migration ?? migrationSchema.parse({});
 export type Config = z.infer<typeof configSchema>;
 export type EnvironmentConfig = z.infer<typeof environmentSchema>;

@@ -12,6 +12,8 @@ import type {
   LockRequest,
   LockStatus,
   LockWaiting,
+  KeepSourceState,
+  MigrationProgress,
   PromotionProgress,
 } from './types.ts';
 
@@ -81,3 +83,16 @@ export const lockWaitingSignal = defineSignal<[LockWaiting]>('lock-waiting');
 export const lockStateQuery = defineQuery<EnvironmentLockState>('lock-state');
 /** A run's own locks: asked, waiting (for whom) or held. */
 export const environmentLockQuery = defineQuery<LockStatus[]>('environment-lock');
+
+// ---- Migration ----
+
+/**
+ * One migration per source, ever: a completed one refuses another start
+ * with this ID (reuse policy: failed runs only) unless forced. Dry runs have
+ * IDs of their own and may repeat.
+ */
+export const migrateWorkflowId = (from: string, dryRun = false): string => `migrate-${from}${dryRun ? '-dry-run' : ''}`;
+/** The countdown to the reminder that the old host can go, started by the migration and outliving it. */
+export const keepSourceWorkflowId = (from: string): string => `migrate-${from}-keep-source`;
+export const migrationProgressQuery = defineQuery<MigrationProgress>('migration-progress');
+export const keepSourceQuery = defineQuery<KeepSourceState>('keep-source');

@@ -43,6 +43,12 @@ const CONTRACT = {
   RestoreVerifyFailed: 'final',
   // An environment whose database is not backed up (no database, or no `backups:` in the config).
   NothingToBackUp: 'final',
+  // Migration: an end unfit to migrate (version, authentication, disk), a
+  // source written to after its final dump, and a backend that does not
+  // serve the moved data (it may need a moment: tried again).
+  MigrationRefused: 'final',
+  SourceChanged: 'final',
+  SmokeCheckFailed: 'retry',
   // Compensation.
   RestoreFailed: 'final',
   RollbackImpossible: 'final',
@@ -72,6 +78,7 @@ export const REFUSED_BEFORE_CHANGE: ReadonlySet<string> = new Set<FailureType>([
   'CandidateRefused',
   'NothingToBackUp',
   'BackupCorrupt',
+  'MigrationRefused',
 ]);
 
 /** The types no retry policy should retry: derived from the contract, never copied. */

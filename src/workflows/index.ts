@@ -8,3 +8,5 @@ export { databaseUsers } from './database-users.ts';
 export { restore } from './restore.ts';
 export { validateBackup } from './validate.ts';
 export { environmentLock } from './lock.ts';
+export { migrate } from './migrate.ts';
+export { keepSource } from './keep-source.ts';

@@ -30,8 +30,41 @@ const delivery = proxyActivities<Activities>({
 /** A run that started and never said how it ended (terminated) leaves its notifier waiting this long. */
 const LONGEST_RUN = '1 day';
 
-/** Notices that more follow: any other says how the run ended. */
-const ALONG_THE_WAY: ReadonlySet<NoticeKind> = new Set<NoticeKind>(['started', 'approval-needed', 'approval-reminder', 'approved', 'released', 'restore-started']);
+/**
+ * Whether more notices follow (`along`) or the notice says how the run
+ * ended. A record, not a list: a new kind does not compile until it is
+ * placed, so none can end its notifier early and lose the ones after it.
+ */
+const PLACE: Record<NoticeKind, 'along' | 'end'> = {
+  started: 'along',
+  succeeded: 'end',
+  'rolled-back': 'end',
+  'rollback-failed': 'end',
+  failed: 'end',
+  'approval-needed': 'along',
+  'approval-reminder': 'along',
+  approved: 'along',
+  released: 'along',
+  rejected: 'end',
+  expired: 'end',
+  'promotion-rolled-back': 'end',
+  'promotion-failed': 'end',
+  'promotion-done': 'end',
+  'backed-up': 'end',
+  'backup-failed': 'end',
+  'restore-started': 'along',
+  restored: 'end',
+  'restore-failed': 'end',
+  'restore-undo-failed': 'end',
+  'validation-failed': 'end',
+  'maintenance-started': 'along',
+  'maintenance-ended': 'end',
+  'migration-rolled-back': 'end',
+  'migration-rollback-failed': 'end',
+  'migration-failed': 'end',
+  'dry-run-done': 'end',
+  'source-can-go': 'end',
+};
 
 /**
  * Delivers a run's notices in order; ends after the notice of how the run
@@ -49,7 +82,7 @@ export async function notifier(first: Notice, idleLimit: string = LONGEST_RUN): 
     } catch (err) {
       log.warn(`notice "${notice.kind}" of ${notice.run.workflowId} given up: ${messageOf(err)}`);
     }
-    if (!ALONG_THE_WAY.has(notice.kind) && queue.length === 0) return;
+    if (PLACE[notice.kind] === 'end' && queue.length === 0) return;
   }
 }
 

@@ -11,6 +11,8 @@ const quick = quickActivities();
 export interface StackGate {
   stack: DeployPlan;
   running: ServiceImage[];
+  /** VERSION in the stack's .env (null when none is recorded). */
+  version: string | null;
 }
 
 export async function planStackGate(environment: string, doing: string): Promise<StackGate> {
@@ -19,5 +21,5 @@ export async function planStackGate(environment: string, doing: string): Promise
   if (!running.healthy) {
     throw failure('CurrentVersionUnhealthy', `${environment} is not healthy now (${running.problems ?? 'unknown'}): fix it before the ${doing}, or the health gate after it cannot tell`);
   }
-  return { stack, running: running.images };
+  return { stack, running: running.images, version: running.version };
 }

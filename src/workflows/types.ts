@@ -149,7 +149,10 @@ export type PromotionNoticeKind =
 /** What a notice announces: a run starting, a step a person must know of, or how it ended. */
 export type BackupNoticeKind = 'backed-up' | 'backup-failed' | 'restore-started' | 'restored' | 'restore-failed' | 'restore-undo-failed' | 'validation-failed';
 
-export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind | BackupNoticeKind;
+/** What a migration announces: the window opening and closing, a rollback, the reminder that the old host can go. */
+export type MigrationNoticeKind = 'maintenance-started' | 'maintenance-ended' | 'migration-rolled-back' | 'migration-rollback-failed' | 'migration-failed' | 'dry-run-done' | 'source-can-go';
+
+export type NoticeKind = 'started' | DeployOutcome | PromotionNoticeKind | BackupNoticeKind | MigrationNoticeKind;
 
 /** A notice for people (Discord): plain facts about one run, never a secret. */
 export interface Notice {
@@ -471,7 +474,7 @@ export interface BackupManifest {
   id: string;
   environment: string;
   takenAt: number;
-  trigger: 'manual' | 'schedule' | 'safety';
+  trigger: 'manual' | 'schedule' | 'safety' | 'migration';
   consistency: 'online' | 'quiesce';
   /** The archive's file name, beside this manifest. */
   archive: string;
@@ -655,4 +658,90 @@ export interface IndexSpec {
 export interface CollectionIndexes {
   namespace: string;
   specs: IndexSpec[];
+}
+
+// ---- Migration ----
+
+export interface MigrateInput {
+  /** The environment whose database moves (smokecloud, the old cloud Pi). */
+  from: string;
+  /** Where it moves to (prod-cloud; dev-cloud for a dry run). */
+  to: string;
+  /** Copy into `to` while the source keeps running, untouched: the trial run. */
+  dryRun?: boolean;
+  requestedBy?: string;
+}
+
+/** What the migration checked on both ends before touching either. */
+export interface DatabaseFacts {
+  environment: string;
+  /** buildInfo's version. */
+  version: string;
+  /** Whether a connection without credentials is refused listDatabases. */
+  authenticationRequired: boolean;
+  /** The application databases' documents, in bytes (dbStats dataSize). */
+  dataBytes: number;
+  /** Free disk where the host keeps its backups, in bytes. */
+  freeBytes: number;
+}
+
+export interface SmokeCheck {
+  environment: string;
+  /** The backend path read, e.g. /api/latest/smokes. */
+  path: string;
+  /** The newest document's _id the backend answered with, as EJSON's string form. */
+  newestId: string;
+}
+
+export interface MigrationTimes {
+  /** When the source's app was stopped: the service went down. */
+  downAt?: number;
+  /** When the target passed its smoke check: the service was back. */
+  upAt?: number;
+  downtimeSeconds?: number;
+}
+
+export interface MigrateResult {
+  from: string;
+  to: string;
+  dryRun: boolean;
+  outcome: 'migrated' | 'dry-run' | 'rolled-back' | 'rollback-failed' | 'refused';
+  /** The archive moved: the final dump, taken with the source's app stopped (online in a dry run). */
+  moved?: BackupManifest;
+  /** The backups taken first, source and target, each on its host and in the store. */
+  backups: BackupManifest[];
+  /** The target's databases read back after the restore: what was compared. */
+  state?: DatabaseState;
+  smoke?: SmokeCheck;
+  times: MigrationTimes;
+  /** When the reminder that the source can be decommissioned fires. */
+  keepSourceUntil?: number;
+  steps: StepProgress[];
+}
+
+export interface MigrationProgress {
+  from: string;
+  to: string;
+  dryRun: boolean;
+  steps: StepProgress[];
+  times: MigrationTimes;
+}
+
+export interface KeepSourceInput {
+  from: string;
+  to: string;
+  /** The migration's run, for the link. */
+  migration: { workflowId: string; runId: string };
+  /** How long the old host is kept, in seconds. */
+  keepSeconds: number;
+  /** What to check before decommissioning it, listed in the reminder. */
+  checks: string[];
+}
+
+export interface KeepSourceState {
+  from: string;
+  to: string;
+  remindAt: number;
+  reminded: boolean;
+  checks: string[];
 }

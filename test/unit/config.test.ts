@@ -24,6 +24,7 @@ const full = () => ({
   temporal: { address: 'localhost:7233', namespace: 'default', taskQueue: 'smokestack', uiUrl: 'http://localhost:8233' },
   notifications: { discord: { webhook: { env: 'DISCORD_WEBHOOK_URL' }, apiBase: 'http://127.0.0.1:9/api' } },
   backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30', validateWeekly: { day: 'saturday', at: '05:00' } },
+  migration: { keepSourceDays: 14, dryRunTarget: 'dev-cloud', smokeCheck: { collection: 'smokes', path: '/api/latest/{collection}', port: 3001 }, checks: ['a backup of TARGET is validated'] },
   environments: {
     'dev-cloud': {
       ...minimal().environments['dev-cloud'],
@@ -378,6 +379,23 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
     [(c) => (c.promotion.rollout.window.timeZone = 'Mars/Olympus_Mons'), 'promotion.rollout.window.timeZone: must be an IANA time zone, e.g. Europe/Berlin'],
   ],
   backups: [[(c) => (c.backups = 'nightly'), 'backups: Invalid input: expected object, received string']],
+  migration: [[(c) => (c.migration = 'once'), 'migration: Invalid input: expected object, received string']],
+  'migration.keepSourceDays': [
+    [(c) => (c.migration.keepSourceDays = 0), 'migration.keepSourceDays: Too small: expected number to be >0'],
+    [(c) => (c.migration.keepSourceDays = 400), 'migration.keepSourceDays: Too big: expected number to be <=365'],
+  ],
+  'migration.dryRunTarget': [
+    [(c) => (c.migration.dryRunTarget = 'staging'), 'migration.dryRunTarget: unknown environment "staging"'],
+    [(c) => (c.migration.dryRunTarget = 'smoker'), 'migration.dryRunTarget: "smoker" has no database to copy into'],
+  ],
+  'migration.smokeCheck': [[(c) => (c.migration.smokeCheck = '/api/latest/smokes'), 'migration.smokeCheck: Invalid input: expected object, received string']],
+  'migration.smokeCheck.collection': [[(c) => (c.migration.smokeCheck.collection = 'smokes; drop'), 'migration.smokeCheck.collection: a collection name: letters, digits and _']],
+  'migration.smokeCheck.path': [[(c) => (c.migration.smokeCheck.path = 'api/latest'), 'migration.smokeCheck.path: a path like /api/latest/{collection}']],
+  'migration.smokeCheck.port': [[(c) => (c.migration.smokeCheck.port = 70000), 'migration.smokeCheck.port: Too big: expected number to be <=65535']],
+  'migration.checks': [
+    [(c) => (c.migration.checks = 'look'), 'migration.checks: Invalid input: expected array, received string'],
+    [(c) => (c.migration.checks = ['']), 'migration.checks.0: Too small: expected string to have >=1 characters'],
+  ],
   'backups.store': [[(c) => (c.backups.store = ''), 'backups.store: Too small: expected string to have >=1 characters']],
   'backups.consistency': [[(c) => (c.backups.consistency = 'snapshot'), 'backups.consistency: Invalid option: expected one of "online"|"quiesce"']],
   'backups.validateWeekly': [[(c) => (c.backups.validateWeekly = 'sunday'), 'backups.validateWeekly: Invalid input: expected object, received string']],

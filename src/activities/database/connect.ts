@@ -38,7 +38,8 @@ const AUTHENTICATION_FAILED = 18;
  */
 export function withDatabase<T>(
   target: HostTarget,
-  credentials: DatabaseCredentials,
+  /** null: no login at all (to see what the server lets anyone do). */
+  credentials: DatabaseCredentials | null,
   fn: (client: MongoClient) => Promise<T>,
   options: DatabaseOptions = {},
 ): Promise<T> {
@@ -46,8 +47,7 @@ export function withDatabase<T>(
   return onHost(target, async (host) => {
     const tunnel = await openTunnel(host, port);
     const client = new MongoClient(`mongodb://127.0.0.1:${tunnel.port}/`, {
-      auth: { username: credentials.user, password: credentials.password },
-      authSource: credentials.authSource ?? 'admin',
+      ...(credentials && { auth: { username: credentials.user, password: credentials.password }, authSource: credentials.authSource ?? 'admin' }),
       directConnection: true,
       serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 10_000,
       connectTimeoutMS: 10_000,
@@ -108,13 +108,14 @@ async function openTunnel(host: RemoteHost, remotePort: number): Promise<Tunnel>
  * dropped link) may pass, so it is retried. The driver's message never
  * holds the password, but it is taken out anyway, should one ever echo it.
  */
-function connectFailure(target: HostTarget, port: number, credentials: DatabaseCredentials, err: unknown): Error {
+function connectFailure(target: HostTarget, port: number, credentials: DatabaseCredentials | null, err: unknown): Error {
   const where = `the database on ${target.host} (127.0.0.1:${port} there)`;
+  const who = credentials ? `user ${credentials.user}` : 'a client without credentials';
   if (err instanceof MongoServerError && err.code === AUTHENTICATION_FAILED) {
-    return failure('InvalidSetting', `${where} refused user ${credentials.user}: wrong password, or no such user`);
+    return failure('InvalidSetting', `${where} refused ${who}: wrong password, or no such user`);
   }
-  const said = redact((err as Error)?.message ?? String(err), credentials.password);
-  return new Error(`cannot connect to ${where} as ${credentials.user}: ${said}`);
+  const said = redact((err as Error)?.message ?? String(err), credentials?.password ?? '');
+  return new Error(`cannot connect to ${where} as ${who}: ${said}`);
 }
 
 /** The text with every occurrence of the secret (and its URL-encoded form) replaced. */

@@ -48,6 +48,13 @@ const COLORS: Record<NoticeKind, number> = {
   'promotion-rolled-back': 0xe74c3c,
   'promotion-failed': 0xe74c3c,
   'promotion-done': 0x2ecc71,
+  'maintenance-started': 0xf1c40f,
+  'maintenance-ended': 0x2ecc71,
+  'migration-rolled-back': 0xe74c3c,
+  'migration-rollback-failed': 0x992d22,
+  'migration-failed': 0xe74c3c,
+  'dry-run-done': 0x3498db,
+  'source-can-go': 0x95a5a6,
 };
 
 function truncate(text: string, max: number): string {
@@ -141,6 +148,24 @@ function headline(n: DeployNotice): { title: string; description?: string } {
       };
     case 'promotion-done':
       return { title: `🏁 ${env}: promotion of ${n.version} ended`, description: n.devices ? `Devices: ${n.devices}` : undefined };
+    // A migration's notices: `env` is the source, `version` the target.
+    case 'maintenance-started':
+      return { title: `🚧 maintenance started: ${env}'s database is moving to ${n.version}`, description: n.details };
+    case 'maintenance-ended':
+      return { title: `✅ maintenance ended: ${env}'s database now serves from ${n.version}`, description: n.details };
+    case 'migration-rolled-back':
+      return { title: `↩️ migration of ${env} to ${n.version} rolled back: ${env} serves again`, description: n.details };
+    case 'migration-rollback-failed':
+      return {
+        title: `🚨 ${env}: MIGRATION FAILED AND ${env.toUpperCase()} COULD NOT BE BROUGHT BACK`,
+        description: `The migration to ${n.version} failed, and starting ${env}'s app again did not pass its health gate. Nothing was deleted on ${env}; it needs a person now.`,
+      };
+    case 'migration-failed':
+      return { title: `❌ migration of ${env} to ${n.version} stopped before the maintenance window`, description: n.details ?? 'Nothing was stopped on either host.' };
+    case 'dry-run-done':
+      return { title: `🧪 dry run: ${env}'s database copied into ${n.version}, ${env} untouched`, description: n.details };
+    case 'source-can-go':
+      return { title: `🗓️ ${env} can be decommissioned: its database moved to ${n.version}`, description: n.details };
   }
 }
 
