@@ -27,7 +27,7 @@ import { describeFacts, describeSeconds, preflightProblems } from './migration-c
 import { Notices } from './notifier.ts';
 import { Runbook } from './runbook.ts';
 import { planStackGate, type StackGate } from './stack-gate.ts';
-import type { BackupManifest, BackupPlan, DatabaseState, MigrateInput, MigrateResult, MigrationTimes, Notice } from './types.ts';
+import type { BackupManifest, BackupPlan, DatabaseFacts, DatabaseState, MigrateInput, MigrateResult, MigrationTimes, Notice } from './types.ts';
 import type { MigrationPlan } from '../activities/database/migration.ts';
 
 export const MIGRATE_STEPS = [
@@ -80,7 +80,7 @@ export async function migrate(input: MigrateInput): Promise<MigrateResult> {
       try {
         // The target's lock until its database is verified; the switch's deploy takes it again itself.
         const moved = await withEnvironmentLock(input.to, purpose, async () => {
-          const gates = await runbook.step('preflight', () => preflight(plan), () => 'both ends fit to migrate, both apps healthy');
+          const gates = await runbook.step('preflight', () => preflight(plan), (g) => `${describeFacts(g.facts.source)}; ${describeFacts(g.facts.target)}; both apps healthy`);
           await runbook.step('backups', () => takeBackups(plan, dryRun, backups), (m) => m.map((b) => `${b.environment} ${b.id}`).join(', ') + ': each on its host and in the store');
 
           if (dryRun) {
@@ -177,6 +177,8 @@ export async function migrate(input: MigrateInput): Promise<MigrateResult> {
 interface Gates {
   source: StackGate;
   target: StackGate;
+  /** What was read on each end and judged fit. */
+  facts: { source: DatabaseFacts; target: DatabaseFacts };
 }
 
 /** Both ends read and judged; both apps healthy now, or the gates after could not tell. */
@@ -185,7 +187,7 @@ async function preflight(plan: MigrationPlan): Promise<Gates> {
   const target = await call(quick.databaseFacts, `read ${plan.target.environment}'s database`, plan.target);
   const problems = preflightProblems(source, target);
   if (problems.length > 0) throw failure('MigrationRefused', `${problems.join('; ')} (${describeFacts(source)}; ${describeFacts(target)})`);
-  return { source: await planStackGate(plan.source.environment, 'migration'), target: await targetGate(plan) };
+  return { source: await planStackGate(plan.source.environment, 'migration'), target: await targetGate(plan), facts: { source, target } };
 }
 
 /**

@@ -241,6 +241,7 @@ describe('migrate smokecloud to prod-cloud', () => {
 async function untilActivityStarted(handle: WorkflowHandle, type: string): Promise<void> {
   for (let i = 0; i < 6000; i++) {
     const desc = await handle.describe();
+    if (desc.status.name !== 'RUNNING') throw new Error(`the migration ended (${desc.status.name}) before ${type} was seen running`);
     const pending = desc.raw.pendingActivities ?? [];
     if (pending.some((a) => a.activityType?.name === type && String(a.state) !== '1' && a.state !== ('PENDING_ACTIVITY_STATE_SCHEDULED' as never))) return;
     const progress = await handle.query(migrationProgressQuery).catch(() => undefined);
