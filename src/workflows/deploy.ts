@@ -150,8 +150,9 @@ async function changeOrUndo(ctx: Ctx): Promise<void> {
   }
 }
 
-async function backUp({ runbook, run, plan, long }: Ctx): Promise<void> {
-  const backup = await runbook.stepIf(plan.database, 'database backup', 'no database in this stack', () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);
+async function backUp({ input, runbook, run, plan, long }: Ctx): Promise<void> {
+  const why = input.backedUpBy ? `backed up and verified just before by ${input.backedUpBy}` : 'no database in this stack';
+  const backup = await runbook.stepIf(plan.database && !input.backedUpBy, 'database backup', why, () => call(long.backupDatabase, say.backup(plan), plan), report.describeBackup);
   run.backup = backup ?? null;
 }
 

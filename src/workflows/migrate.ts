@@ -13,6 +13,7 @@
 // From the maintenance window on, any failure rolls back: the target's app
 // stops, the source's starts and must serve again. Nothing on the source is
 // ever deleted. A dry run copies into dev-cloud and never stops the source.
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { CancellationScope, executeChild, ParentClosePolicy, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { heavyActivities, quickActivities, summarized as call } from './activity-options.ts';
 import { backupIdAt } from './backup.ts';
@@ -115,7 +116,15 @@ export async function migrate(input: MigrateInput): Promise<MigrateResult> {
           await call(quick.startApp, `start ${input.to}'s app`, plan.target);
           await executeChild(deploy, {
             workflowId: deployWorkflowId(input.to),
-            args: [{ environment: input.to, version, images: gates.target.running, requestedBy: `migration of ${input.from}'s database` }],
+            args: [
+            {
+              environment: input.to,
+              version,
+              images: gates.target.running,
+              requestedBy: `migration of ${input.from}'s database`,
+              backedUpBy: `the migration (final dump ${archive.id}, verified)`,
+            },
+          ],
             parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
             staticSummary: `deploy ${version} → ${input.to} (its database moved from ${input.from})`,
           });
@@ -136,9 +145,9 @@ export async function migrate(input: MigrateInput): Promise<MigrateResult> {
         }
         times.downtimeSeconds = (times.upAt - times.downAt!) / 1000;
         notify('maintenance-ended', { details: `Downtime ${describeSeconds(times.downtimeSeconds)}. ${describeVerified(state)}.`, durationSeconds: times.downtimeSeconds });
-        const keepSourceUntil = await runbook.step('keep source', () => remindLater(plan, input), (at) => `${input.from} is kept; the reminder is due ${new Date(at).toISOString()}`);
+        const reminder = await runbook.step('keep source', () => remindLater(plan, input), (r) => r.detail);
         await notices.handedOver();
-        return result('migrated', { moved: archive, state, smoke, keepSourceUntil });
+        return result('migrated', { moved: archive, state, smoke, keepSourceUntil: reminder.at });
       } catch (err) {
         // Undone holding both ends' locks, as a deploy undoes under its own: nothing else touches either meanwhile.
         if (touched) undone = await CancellationScope.nonCancellable(() => withEnvironmentLock(input.to, purpose, () => undo.run()).then(() => true, () => false));
@@ -275,16 +284,22 @@ async function releaseTarget(plan: MigrationPlan, dryRun: boolean, backups: Back
 }
 
 /** The old host is kept: a countdown of its own, outliving this run, reminds Discord when it may go. */
-async function remindLater(plan: MigrationPlan, input: MigrateInput): Promise<number> {
+async function remindLater(plan: MigrationPlan, input: MigrateInput): Promise<{ at?: number; detail: string }> {
   const { workflowId, runId } = workflowInfo();
-  const remindAt = Date.now() + plan.keepSeconds * 1000;
-  await startChild(keepSource, {
-    workflowId: keepSourceWorkflowId(input.from),
-    args: [{ from: input.from, to: input.to, migration: { workflowId, runId }, keepSeconds: plan.keepSeconds, checks: plan.checks }],
-    parentClosePolicy: ParentClosePolicy.ABANDON,
-    staticSummary: `remind that ${input.from} can be decommissioned`,
-  });
-  return remindAt;
+  const at = Date.now() + plan.keepSeconds * 1000;
+  try {
+    await startChild(keepSource, {
+      workflowId: keepSourceWorkflowId(input.from),
+      args: [{ from: input.from, to: input.to, migration: { workflowId, runId }, keepSeconds: plan.keepSeconds, checks: plan.checks }],
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      staticSummary: `remind that ${input.from} can be decommissioned`,
+    });
+  } catch (err) {
+    // A forced second migration: the first one's countdown still runs, and reminds in its time. The move itself is done.
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return { detail: `${input.from} is kept; an earlier migration's reminder (${keepSourceWorkflowId(input.from)}) is still counting down` };
+  }
+  return { at, detail: `${input.from} is kept; the reminder is due ${new Date(at).toISOString()}` };
 }
 
 const describePlan = (p: MigrationPlan): string =>

@@ -26,6 +26,13 @@ export interface DeployInput {
    * went: 200 devices would otherwise post 400 "deploying"/"deployed".
    */
   notices?: 'all' | 'failures';
+  /**
+   * The run that has just backed the database up and verified it (a
+   * migration, whose final dump is this very database): the pre-deploy
+   * backup is skipped, saying so, instead of dumping it again during the
+   * maintenance window.
+   */
+  backedUpBy?: string;
 }
 
 export interface PreflightOptions {

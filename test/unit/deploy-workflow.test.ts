@@ -316,6 +316,21 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
   );
 
   it(
+    'a deploy told that its database was just backed up and verified (a migration) skips its own dump and says by whom',
+    async () => {
+      const plan = planFixture({ database: { container: 'mongo' } });
+      const fakes = makeFakes({ plan });
+      const result = await withWorker(fakes, async (start) => (await (await start({ ...INPUT, backedUpBy: 'the migration (final dump X, verified)' })).result()) as DeployResult);
+      expect(result.outcome).toBe('succeeded');
+      expect(fakes.callsOf('backupDatabase')).toEqual([]);
+      expect(result.backup).toBeNull();
+      const step = result.steps.find((s) => s.name === 'database backup')!;
+      expect(step).toMatchObject({ state: 'skipped', detail: 'backed up and verified just before by the migration (final dump X, verified)' });
+    },
+    TIMEOUT,
+  );
+
+  it(
     'happy path with a database and a held service: backup, hold and release wrap upload, pull, start and health',
     async () => {
       const plan = planFixture({ database: { container: 'mongo' }, holdDuringDeploy: ['watchtower'] });

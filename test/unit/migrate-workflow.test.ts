@@ -349,8 +349,9 @@ async function migrateWith(fakes: Fakes, input: MigrateInput): Promise<Run> {
     if (deployChild) await notifierOf(deployChild.workflowId, deployChild.runId);
     const keep = await describeIfAny(keepSourceWorkflowId(input.from));
     if (keep) {
-      await client.workflow.getHandle(keep.workflowId).result();
-      await notifierOf(keep.workflowId, keep.runId);
+      // An earlier countdown a test set up may have been terminated: its end is all that matters here.
+      const ended = await client.workflow.getHandle(keep.workflowId).result().then(() => true, () => false);
+      if (ended) await notifierOf(keep.workflowId, keep.runId);
     }
     return { handle, outcome };
   });
@@ -577,6 +578,41 @@ describe('migrate workflow (fake activities): refused before anything stops', ()
       expect(result.steps.map((s) => s.name)).toEqual([...MIGRATE_STEPS]);
       expect(fakes.notices().map((n) => n.kind)).toEqual(['migration-failed']);
       expect(await describeIfAny(keepSourceWorkflowId(from))).toBeUndefined();
+    },
+    TIMEOUT,
+  );
+});
+
+describe('migrate workflow (fake activities): a forced second migration', () => {
+  it(
+    "ends migrated while the first migration's reminder still counts down: the move is done, nothing is rolled back",
+    async () => {
+      const { from, to } = ends();
+      const fakes = makeFakes(from, to);
+      // The first migration's countdown, still running (on a queue no worker polls, it never ends by itself).
+      const earlier = await client.workflow.start('keepSource', {
+        taskQueue: `nobody-${randomUUID()}`,
+        workflowId: keepSourceWorkflowId(from),
+        args: [{ from, to, migration: { workflowId: 'earlier', runId: 'earlier' }, keepSeconds: 1_209_600, checks: [] }],
+      });
+      const stopEarlierOnceDone = (async () => {
+        for (let i = 0; i < 600; i++) {
+          const d = await client.workflow.getHandle(migrateWorkflowId(from)).describe().catch(() => undefined);
+          if (d && d.status.name !== 'RUNNING') break;
+          await sleep(200);
+        }
+        await earlier.terminate('the test is over');
+      })();
+      const run = await migrateWith(fakes, { from, to });
+      await stopEarlierOnceDone;
+      const result = succeeded(run);
+      expect(result.outcome).toBe('migrated');
+      expect(result.keepSourceUntil).toBeUndefined();
+      expect(detailOf(result.steps, 'keep source')).toContain('is still counting down');
+      const kinds = fakes.notices().map((n) => n.kind);
+      expect(kinds).toContain('maintenance-ended');
+      expect(kinds.filter((k) => k.startsWith('migration-'))).toEqual([]);
+      expect(fakes.callsOf('startApp').map((c) => c.environment)).toEqual([to]);
     },
     TIMEOUT,
   );
