@@ -25,8 +25,6 @@ export interface RemoteHost {
   check(command: Command, options?: RunOptions): Promise<string>;
   uploadFile(local: string, remote: string): Promise<void>;
   uploadDir(local: string, remote: string): Promise<void>;
-  /** Copies a host's file here over SFTP (parallel reads: as fast as the link allows). */
-  downloadFile(remote: string, local: string): Promise<void>;
   /** Copies a host's file here as one stream (`cat` on a channel of its own), hashing the bytes as they are written: the copy's sha256 without a pass of its own. */
   downloadFileHashed(remote: string, local: string): Promise<{ sha256: string; bytes: number }>;
   /** A TCP channel, over this connection, to host:port as seen from the host (e.g. a database on its loopback). */
@@ -140,11 +138,6 @@ class SshHost implements RemoteHost {
     this.log(`${this.target.host}: upload ${local}/ -> ${remote}/`);
     const ok = await this.ssh.putDirectory(local, remote, { recursive: true, concurrency: 4 });
     if (!ok) throw new Error(`uploading ${local} to ${this.target.host}:${remote} failed`);
-  }
-
-  async downloadFile(remote: string, local: string): Promise<void> {
-    this.log(`${this.target.host}: download ${remote} -> ${local}`);
-    await Promise.race([this.ssh.getFile(local, remote), this.lost]);
   }
 
   async downloadFileHashed(remote: string, local: string): Promise<{ sha256: string; bytes: number }> {

@@ -6,18 +6,19 @@
 import { request } from 'node:http';
 import { join, posix } from 'node:path';
 import { BSON, MongoServerError } from 'mongodb';
-
-const { EJSON } = BSON;
-import { checksum, makeDir, moveFile } from '../../commands/files.ts';
+import { checksum } from '../../commands/files.ts';
 import { migrationSettings, type MigrationConfig } from '../../config/schema.ts';
 import type { BackupManifest, BackupPlan, DatabaseFacts, MigrateInput, SmokeCheck } from '../../workflows/types.ts';
 import { failure } from '../../workflows/failures.ts';
 import { freeDisk } from '../host/preflight.ts';
-import { hostTargetOf, workerConfig } from '../plan.ts';
-import { onHost, whileHeartbeating } from '../remote.ts';
+import { workerConfig } from '../plan.ts';
+import { onHost } from '../remote.ts';
 import { planBackup, fileSha256 } from './backups.ts';
 import { withDatabase } from './connect.ts';
+import { uploadArchive } from './restore.ts';
 import { appDatabases, asRoot } from './root.ts';
+
+const { EJSON } = BSON;
 
 /** What a client without credentials is told when it lists databases on a server with authentication on. */
 const UNAUTHORIZED = 13;
@@ -62,16 +63,15 @@ export async function databaseFacts(configFile: string, plan: BackupPlan): Promi
     for (const name of await appDatabases(admin)) bytes += Number(((await admin.client.db(name).command({ dbStats: 1 })) as { dataSize?: number }).dataSize ?? 0);
     return { version: info.version, dataBytes: bytes };
   });
-  const authenticationRequired = await refusesStrangers(configFile, plan);
+  const authenticationRequired = await refusesStrangers(plan);
   const freeMb = await onHost(plan.host, (host) => freeDisk(host, plan.hostDir));
   return { environment: plan.environment, version, authenticationRequired, dataBytes, freeBytes: freeMb * 2 ** 20 };
 }
 
 /** Whether the server refuses listDatabases to a client that never logged in (authentication on). */
-async function refusesStrangers(configFile: string, plan: BackupPlan): Promise<boolean> {
-  const env = workerConfig(configFile).environments[plan.environment]!;
+async function refusesStrangers(plan: BackupPlan): Promise<boolean> {
   try {
-    await withDatabase(hostTargetOf(env), null, (client) => client.db('admin').command({ listDatabases: 1, nameOnly: true }));
+    await withDatabase(plan.host, null, (client) => client.db('admin').command({ listDatabases: 1, nameOnly: true }));
     return false;
   } catch (err) {
     if (err instanceof MongoServerError && AUTHENTICATION_REQUIRED.has(Number(err.code))) return true;
@@ -92,18 +92,13 @@ export const migrationDir = (target: BackupPlan): string => posix.join(posix.dir
  */
 export async function transferArchive(source: BackupPlan, target: BackupPlan, manifest: BackupManifest): Promise<string> {
   const local = join(source.storeDir, manifest.archive);
-  const dir = migrationDir(target);
-  const remote = posix.join(dir, manifest.archive);
+  const remote = posix.join(migrationDir(target), manifest.archive);
   return onHost(target.host, async (host) => {
     const there = await host.run(checksum(remote));
     if (there.code === 0 && there.stdout.split(/\s+/)[0] === manifest.sha256) return remote;
     const here = await fileSha256(local).catch(() => 'missing');
     if (here !== manifest.sha256) throw failure('BackupCopyCorrupt', `the store's copy of ${manifest.archive} has sha256 ${here}, its manifest ${manifest.sha256}`);
-    await host.check(makeDir(dir));
-    await whileHeartbeating(host.uploadFile(local, `${remote}.partial`));
-    const arrived = (await host.check(checksum(`${remote}.partial`))).split(/\s+/)[0];
-    if (arrived !== manifest.sha256) throw failure('BackupCopyCorrupt', `${manifest.archive} arrived on ${target.host.host} as sha256 ${arrived}, sent as ${manifest.sha256}`);
-    await host.check(moveFile(`${remote}.partial`, remote));
+    await uploadArchive(host, target.host.host, local, remote, manifest);
     return remote;
   });
 }

@@ -4,7 +4,7 @@
 // back (counts, indexes, content hashes) through the driver.
 import { join, posix } from 'node:path';
 import { startContainers, stopContainers } from '../../commands/docker.ts';
-import { checksum, makeDir } from '../../commands/files.ts';
+import { checksum, makeDir, moveFile } from '../../commands/files.ts';
 import { restoreDatabase } from '../../commands/mongo.ts';
 import type { Db } from 'mongodb';
 import type { BackupManifest, BackupPlan, CollectionState, DatabaseState, IndexSpec } from '../../workflows/types.ts';
@@ -12,6 +12,7 @@ import { defaultBackup, indexSignature } from '../../workflows/database-state.ts
 import { failure } from '../../workflows/failures.ts';
 import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
 import { lastLines } from '../output.ts';
+import type { RemoteHost } from '../../ssh/executor.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { listBackups, fileSha256 } from './backups.ts';
 import { appCollections, appDatabases, asRoot } from './root.ts';
@@ -46,12 +47,22 @@ export async function stageArchive(plan: BackupPlan, manifest: BackupManifest): 
     if (inStore !== manifest.sha256) {
       throw failure('BackupCorrupt', `backup ${manifest.id} is damaged in both places: sha256 on the host ${onHostSum || 'missing'}, in the store ${inStore}, manifest ${manifest.sha256}`);
     }
-    await host.check(makeDir(plan.hostDir));
-    await whileHeartbeating(host.uploadFile(local, path));
-    const uploaded = (await host.check(checksum(path))).split(/\s+/)[0];
-    if (uploaded !== manifest.sha256) throw failure('BackupCopyCorrupt', `the store's copy of ${manifest.id} arrived on ${plan.host.host} as sha256 ${uploaded}`);
+    await uploadArchive(host, plan.host.host, local, path, manifest);
     return path;
   });
+}
+
+/**
+ * The store's copy of an archive onto a host at `remote`: as `.partial`,
+ * renamed once the host's sha256 of it is the manifest's. A retried upload
+ * starts over; a half-written file never looks finished.
+ */
+export async function uploadArchive(host: RemoteHost, hostName: string, local: string, remote: string, manifest: BackupManifest): Promise<void> {
+  await host.check(makeDir(posix.dirname(remote)));
+  await whileHeartbeating(host.uploadFile(local, `${remote}.partial`));
+  const arrived = (await host.check(checksum(`${remote}.partial`))).split(/\s+/)[0];
+  if (arrived !== manifest.sha256) throw failure('BackupCopyCorrupt', `the store's copy of ${manifest.archive} arrived on ${hostName} as sha256 ${arrived}, its manifest's ${manifest.sha256}`);
+  await host.check(moveFile(`${remote}.partial`, remote));
 }
 
 export async function stopApp(plan: BackupPlan): Promise<void> {
