@@ -382,13 +382,14 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    // The dry run copies over this environment's database: it must be one, and never a device.
+    // The dry run copies over this environment's database: it must have one. Without a migration
+    // section the defaults apply, checked when a migration is asked for; with no environments there
+    // is nothing to check against (that is its own problem).
     const dry = config.migration?.dryRunTarget;
-    const dryEnv = dry === undefined ? undefined : config.environments[dry];
-    if (dry === undefined || Object.keys(config.environments).length === 0) {
-      // no migration section (its defaults apply, checked when a migration is asked for), or nothing to check against
-    } else if (!dryEnv) ctx.addIssue({ code: 'custom', path: ['migration', 'dryRunTarget'], message: `unknown environment "${dry}"` });
-    else if (!dryEnv.database) ctx.addIssue({ code: 'custom', path: ['migration', 'dryRunTarget'], message: `"${dry}" has no database to copy into` });
+    if (dry !== undefined && Object.keys(config.environments).length > 0) {
+      const problem = !config.environments[dry] ? `unknown environment "${dry}"` : !config.environments[dry].database ? `"${dry}" has no database to copy into` : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['migration', 'dryRunTarget'], message: problem });
+    }
     const p = config.promotion;
     if (!p) return;
     const kindOf = (name: string) => config.environments[name]?.kind;
