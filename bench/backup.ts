@@ -17,8 +17,7 @@
 // manifest, index builds): that is the product's cost. Rounds alternate
 // which side goes first; medians shown. The seed is kept for the next run
 // (it takes minutes); --drop removes it and measures nothing.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { MongoClient } from 'mongodb';
@@ -35,7 +34,7 @@ import type { BackupManifest, BackupPlan, BackupResult, DeployResult, StepProgre
 import { labConfigWith } from '../test/support/config.ts';
 import { activityRuns } from '../test/support/history.ts';
 import { labServer, startWorker } from '../test/support/worker.ts';
-import { fmt, median, timed } from './support.ts';
+import { fmt, median, mongoToolScript, sshScript, timed } from './support.ts';
 import { databaseStats, findSeed, mib, seed, SEED_DATABASE, type Seeded } from './telemetry.ts';
 
 const ENVIRONMENT = 'prod-cloud';
@@ -53,24 +52,8 @@ const env = loadConfig(configFile).environments[ENVIRONMENT]!;
 const target = hostTargetOf(env);
 const root = { user: env.env.MONGO_ROOT_USER ?? 'admin', password: readSecret('MONGO_ROOT_PASSWORD', env.secrets.MONGO_ROOT_PASSWORD!) };
 
-/** One remote script over plain ssh; its standard output to a local file, or returned. */
-function ssh(script: string, stdoutFile?: string): Promise<string> {
-  const args = ['-q', '-i', env.privateKey, '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `root@${env.host}`, script];
-  const out = stdoutFile ? openSync(stdoutFile, 'w') : 'pipe';
-  const child = spawn('ssh', args, { stdio: ['ignore', out, 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d) => (stdout += d));
-  child.stderr?.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (typeof out === 'number') closeSync(out);
-      if (code === 0) resolve(stdout);
-      else reject(new Error(`ssh ${env.host} \`${script}\` exited ${code}: ${stderr.trim()}`));
-    });
-  });
-}
+/** One remote script over plain ssh on the bench's host; its standard output to a local file, or returned. */
+const ssh = (script: string, stdoutFile?: string): Promise<string> => sshScript(env, script, { stdoutFile });
 
 if (process.argv.includes('--drop')) {
   await withDatabase(target, root, (client) => client.db(SEED_DATABASE).dropDatabase());
@@ -89,12 +72,7 @@ if (process.argv.includes('--drop')) {
  * argument, `ps` on the host would show it for as long as the tool runs.
  */
 async function rawTool(tool: string, redirects: string, log: string): Promise<{ seconds: number; log: string }> {
-  const script = [
-    'umask 077; f=$(mktemp) || exit',
-    `printf "password: '%s'\\n" "$(printf '%s' "$MONGO_INITDB_ROOT_PASSWORD" | sed "s/'/''/g")" > "$f"`,
-    `${tool} --config "$f" --username "$MONGO_INITDB_ROOT_USERNAME" --authenticationDatabase admin`,
-    'rc=$?; rm -f "$f"; exit $rc',
-  ].join('\n');
+  const script = mongoToolScript(tool);
   const container = env.database!.container;
   const out = await ssh(
     `start=$(date +%s.%N); docker exec -i ${container} sh -c ${quoteArg(script)} ${redirects} 2>${log} || { tail -5 ${log} >&2; exit 1; }; end=$(date +%s.%N); echo "$start $end"; cat ${log}; rm -f ${log}`,

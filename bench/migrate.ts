@@ -25,8 +25,7 @@
 // alternate which side goes first; medians shown.
 // 1M documents is not run: on the lab's FerretDB (SQLite) the seed alone
 // takes too long; the table extrapolates from this run's figures instead.
-import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -45,7 +44,7 @@ import { labConfigWith } from '../test/support/config.ts';
 import { resetHost } from '../test/support/lab.ts';
 import { prepareSmokecloud, SMOKECLOUD, type SmokecloudSeed } from '../test/support/smokecloud.ts';
 import { labServer, startWorker } from '../test/support/worker.ts';
-import { fmt, median, timed } from './support.ts';
+import { fmt, median, mongoToolScript, sshScript, timed } from './support.ts';
 
 const SOURCE = SMOKECLOUD;
 const TARGET = 'prod-cloud';
@@ -80,24 +79,7 @@ const smokePath = smokeCheck.path.split('{collection}').join(smokeCheck.collecti
  * stdout into one, or stdout returned.
  */
 function ssh(environment: string, script: string, io: { stdinFile?: string; stdoutFile?: string } = {}): Promise<string> {
-  const env = envOf(environment);
-  const args = ['-q', '-i', env.privateKey, '-p', String(env.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', `${env.user}@${env.host}`, script];
-  const stdin = io.stdinFile ? openSync(io.stdinFile, 'r') : 'ignore';
-  const stdout = io.stdoutFile ? openSync(io.stdoutFile, 'w') : 'pipe';
-  const child = spawn('ssh', args, { stdio: [stdin, stdout, 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (d) => (out += d));
-  child.stderr?.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (typeof stdin === 'number') closeSync(stdin);
-      if (typeof stdout === 'number') closeSync(stdout);
-      if (code === 0) resolve(out);
-      else reject(new Error(`ssh ${environment} (${env.host}) \`${script.split('\n')[0]}\` exited ${code}: ${err.trim()}`));
-    });
-  });
+  return sshScript(envOf(environment), script, io);
 }
 
 /**
@@ -107,12 +89,7 @@ function ssh(environment: string, script: string, io: { stdinFile?: string; stdo
  * Returns the tool's stderr (its log).
  */
 async function rawTool(environment: string, tool: string, redirects: string): Promise<string> {
-  const script = [
-    'umask 077; f=$(mktemp) || exit',
-    `printf "password: '%s'\\n" "$(printf '%s' "$MONGO_INITDB_ROOT_PASSWORD" | sed "s/'/''/g")" > "$f"`,
-    `${tool} --config "$f" --username "$MONGO_INITDB_ROOT_USERNAME" --authenticationDatabase admin`,
-    'rc=$?; rm -f "$f"; exit $rc',
-  ].join('\n');
+  const script = mongoToolScript(tool);
   const log = '/tmp/bench-migrate-tool.log';
   const container = envOf(environment).database!.container;
   return ssh(environment, `docker exec -i ${container} sh -c ${quoteArg(script)} ${redirects} 2>${log} || { tail -5 ${log} >&2; rm -f ${log}; exit 1; }; cat ${log}; rm -f ${log}`);
