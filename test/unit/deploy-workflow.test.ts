@@ -4,9 +4,9 @@
 // records its calls.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Context } from '@temporalio/activity';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { Client, WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
@@ -25,6 +25,7 @@ import type {
   StepProgress,
 } from '../../src/workflows/types.ts';
 import { deferred, type Deferred } from '../support/deferred.ts';
+import { connectTestServer, notifierEnded, type TestServer } from '../support/test-server.ts';
 import { activityRuns } from '../support/history.ts';
 
 const TIMEOUT = 60_000;
@@ -161,19 +162,16 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
 // ---------------------------------------------------------------- harness
 
 let nativeConnection: NativeConnection;
-let connection: Connection;
 let client: Client;
+let server: TestServer | undefined;
 
 beforeAll(async () => {
-  const address = inject('temporalAddress');
-  nativeConnection = await NativeConnection.connect({ address });
-  connection = await Connection.connect({ address });
-  client = new Client({ connection, namespace: 'default' });
+  server = await connectTestServer();
+  ({ client, nativeConnection } = server);
 });
 
 afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
+  await server?.close();
 });
 
 /**
@@ -209,20 +207,7 @@ async function withWorker<T>(
 }
 
 /** Waits for a run's notifier to end, if the run had one (a refused request has none). */
-async function notifierOf(run: WorkflowHandleWithFirstExecutionRunId): Promise<void> {
-  const notifier = client.workflow.getHandle(`${run.workflowId}-notices-${run.firstExecutionRunId}`);
-  for (let i = 0; i < 100; i++) {
-    try {
-      await notifier.result();
-      return;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      // A run starts its notifier before it ends: once ended without one, it never had one.
-      if ((await run.describe()).status.name !== 'RUNNING') return;
-      await sleep(100);
-    }
-  }
-}
+const notifierOf = (run: WorkflowHandleWithFirstExecutionRunId): Promise<void> => notifierEnded(client, run.workflowId, run.firstExecutionRunId, 100);
 
 /** The workflow's failure: an ApplicationFailure carrying the DeployResult. */
 async function failureOf(handle: WorkflowHandle): Promise<{ type: string | undefined | null; message: string; result: DeployResult }> {

@@ -6,10 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Client, WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { environmentLockActivities } from '../../src/activities/lock.ts';
 import { environmentLockQuery, lockStateQuery, lockWorkflowId } from '../../src/workflows/definitions.ts';
 import { messageOf } from '../../src/workflows/failures.ts';
@@ -17,6 +17,7 @@ import { describeWait } from '../../src/workflows/lock-report.ts';
 import type { EnvironmentLockState, LockHolder, LockStatus } from '../../src/workflows/types.ts';
 import { deferred, type Deferred } from '../support/deferred.ts';
 import { activityRuns } from '../support/history.ts';
+import { connectTestServer, type TestServer } from '../support/test-server.ts';
 
 const TIMEOUT = 60_000;
 /**
@@ -59,20 +60,17 @@ const activities = {
 
 // ---------------------------------------------------------------- harness
 
-let nativeConnection: NativeConnection;
-let connection: Connection;
 let client: Client;
+let server: TestServer | undefined;
 let worker: Worker;
 let running: Promise<void>;
 const taskQueue = `environment-lock-test-${randomUUID()}`;
 
 beforeAll(async () => {
-  const address = inject('temporalAddress');
-  nativeConnection = await NativeConnection.connect({ address });
-  connection = await Connection.connect({ address });
-  client = new Client({ connection, namespace: 'default' });
+  server = await connectTestServer();
+  client = server.client;
   worker = await Worker.create({
-    connection: nativeConnection,
+    connection: server.nativeConnection,
     namespace: 'default',
     taskQueue,
     workflowsPath: fileURLToPath(new URL('./lock-workflows.ts', import.meta.url)),
@@ -89,8 +87,7 @@ afterEach(() => {
 afterAll(async () => {
   worker?.shutdown();
   await running;
-  await connection?.close();
-  await nativeConnection?.close();
+  await server?.close();
 });
 
 async function eventually<T>(read: () => Promise<T>, until: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {

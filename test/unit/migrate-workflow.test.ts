@@ -7,8 +7,8 @@
 // environment lock's (real: its workflow runs here too).
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Client, Connection, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client, WorkflowFailedError, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { Activities } from '../../src/activities/index.ts';
@@ -38,6 +38,7 @@ import type {
   StepProgress,
 } from '../../src/workflows/types.ts';
 import { activityRuns } from '../support/history.ts';
+import { connectTestServer, notifierEnded, type TestServer } from '../support/test-server.ts';
 
 const TIMEOUT = 90_000;
 /** The fake plan's keep-source countdown: short, so that the reminder comes within the test. */
@@ -308,19 +309,16 @@ function makeFakes(from: string, to: string, options: FakeOptions = {}): Fakes {
 // ---------------------------------------------------------------- harness
 
 let nativeConnection: NativeConnection;
-let connection: Connection;
 let client: Client;
+let server: TestServer | undefined;
 
 beforeAll(async () => {
-  const address = inject('temporalAddress');
-  nativeConnection = await NativeConnection.connect({ address });
-  connection = await Connection.connect({ address });
-  client = new Client({ connection, namespace: 'default' });
+  server = await connectTestServer();
+  ({ client, nativeConnection } = server);
 });
 
 afterAll(async () => {
-  await connection?.close();
-  await nativeConnection?.close();
+  await server?.close();
 });
 
 interface Run {
@@ -368,20 +366,7 @@ async function describeIfAny(workflowId: string): Promise<{ workflowId: string; 
 }
 
 /** Waits for a run's notifier to end, if the run had one. */
-async function notifierOf(workflowId: string, runId: string): Promise<void> {
-  const notifier = client.workflow.getHandle(`${workflowId}-notices-${runId}`);
-  for (let i = 0; i < 200; i++) {
-    try {
-      await notifier.result();
-      return;
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      // A run starts its notifier before it ends: once ended without one, it never had one.
-      if ((await client.workflow.getHandle(workflowId, runId).describe()).status.name !== 'RUNNING') return;
-      await sleep(100);
-    }
-  }
-}
+const notifierOf = (workflowId: string, runId: string): Promise<void> => notifierEnded(client, workflowId, runId, 200);
 
 function succeeded(run: Run): MigrateResult {
   if (run.outcome.error) throw run.outcome.error;
