@@ -10,7 +10,7 @@ for entry in "${LAB_HOSTS[@]}"; do
 done
 docker network rm "$LAB_NETWORK" >/dev/null 2>&1 || true
 step "Stopping lab servers"
-for svc in temporal registry discord; do
+for svc in temporal registry discord codec-server; do
   pidfile="$LAB_STATE/$svc.pid"
   if [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; then info "stopped $svc"; fi
   rm -f "$pidfile"

@@ -20,11 +20,12 @@ lab_step "Lab secrets"          ensure_secrets
 lab_step "Lab hosts"            ensure_hosts
 lab_step "Discord stand-in"     ensure_discord
 if [ "${LAB_TEMPORAL:-1}" = 1 ]; then
+  lab_step "Codec server"         ensure_codec_server
   lab_step "Temporal dev server" ensure_temporal
 fi
 record_time total "$t_start"
 step "Lab ready in $(elapsed "$t_start")"
 info "hosts: ${LAB_HOSTS[*]}  (ssh key: $LAB_SSH_KEY)"
 info "registry: http://$LAB_REGISTRY/v2/"
-[ "${LAB_TEMPORAL:-1}" = 1 ] && info "Temporal: localhost:$TEMPORAL_PORT  Web UI: http://localhost:$TEMPORAL_UI_PORT"
+[ "${LAB_TEMPORAL:-1}" = 1 ] && info "Temporal: localhost:$TEMPORAL_PORT  Web UI: http://localhost:$TEMPORAL_UI_PORT (decodes through $LAB_CODEC_ENDPOINT)"
 exit 0

@@ -10,5 +10,7 @@ ensure_secrets() {
   # Shaped like a real webhook (discord.js checks); nothing listens for it.
   [ -s "$dir/discord-webhook-url" ] || (umask 077; printf 'https://discord.com/api/webhooks/100000000000000001/%s\n' \
     "$(head -c 51 /dev/urandom | base64 | tr -d '/+=' | head -c 68)" > "$dir/discord-webhook-url")
+  # The payload encryption key of the demo's worker, CLI and codec server (docs/encryption.md).
+  [ -s "$dir/codec-keys" ] || (umask 077; printf 'lab-1:%s\n' "$(head -c 32 /dev/urandom | base64)" > "$dir/codec-keys")
   info "$dir"
 }

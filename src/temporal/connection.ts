@@ -25,9 +25,12 @@ export async function connectClient(settings: TemporalSettings): Promise<Client>
   // Loaded on connect, not with this module: the CLI reads the settings and
   // this file's error class on paths that never reach Temporal.
   const { Client, Connection } = await import('@temporalio/client');
+  // Before connecting: a bad key ring is a configuration error, not an unreachable server.
+  const { dataConverterFromEnv } = await import('../codec/data-converter.ts');
+  const dataConverter = dataConverterFromEnv();
   try {
     const connection = await Connection.connect({ address: settings.address, connectTimeout: '5s' });
-    return new Client({ connection, namespace: settings.namespace });
+    return new Client({ connection, namespace: settings.namespace, dataConverter });
   } catch (err) {
     throw new TemporalUnreachableError(
       `cannot reach Temporal at ${settings.address}: ${(err as Error).message}. Is the server running? (npm run lab:up starts the lab's)`,

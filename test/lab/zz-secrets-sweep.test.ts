@@ -6,6 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
+import { historyAsText } from '../support/history.ts';
 import { LAB_CACHE } from '../support/paths.ts';
 
 let client: Client;
@@ -23,24 +24,13 @@ function labSecrets(): string[] {
   });
 }
 
-/** Every payload of a history decoded to text (payloads are bytes, which JSON would show as base64). */
-function historyText(history: unknown): string {
-  const plain = (value: unknown): unknown => {
-    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-    if (Array.isArray(value)) return value.map(plain);
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
-    return value;
-  };
-  return JSON.stringify(plain(history));
-}
-
 it('no secret is in any workflow history of the run', async () => {
   const secrets = labSecrets();
   expect(secrets.length).toBeGreaterThanOrEqual(5);
   let histories = 0;
   let deploysWithPlans = 0;
   for await (const run of client.workflow.list()) {
-    const text = historyText(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
+    const text = historyAsText(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
     histories++;
     if (text.includes('deployDir')) deploysWithPlans++; // decoded: base64 would hide this, and a secret
     for (const secret of secrets) expect(text.includes(secret), `a secret in the history of ${run.workflowId} ${run.runId}`).toBe(false);

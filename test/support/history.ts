@@ -4,6 +4,8 @@
 import type { WorkflowHandle } from '@temporalio/client';
 // A default import: Node's ESM loader finds no named exports in this CommonJS package (the benchmarks run outside vitest).
 import proto from '@temporalio/proto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
 
 const { temporal } = proto;
 
@@ -72,3 +74,46 @@ export function only(runs: ActivityRun[], type: string): ActivityRun {
   if (found.length !== 1) throw new Error(`expected one ${type} in the history, found ${found.length}`);
   return found[0]!;
 }
+
+/**
+ * A run's history as text with every payload readable: encrypted payloads
+ * decrypted by the codec configured in the environment (src/codec), and
+ * payload bytes shown as UTF-8 (JSON of raw bytes would show a secret as
+ * numbers, or base64). Pass `codec` to read with other keys, or `null` to
+ * read the history as the server stores it.
+ */
+export async function historyText(handle: WorkflowHandle, codec: PayloadCodec | null | undefined = envCodec()): Promise<string> {
+  const history = await handle.fetchHistory();
+  if (codec) await decodePayloadsIn(history, codec);
+  return historyAsText(history);
+}
+
+/** A history as JSON with every payload's bytes shown as UTF-8 (JSON would show them as numbers or base64). */
+export function historyAsText(history: unknown): string {
+  const plain = (value: unknown): unknown => {
+    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
+    if (Array.isArray(value)) return value.map(plain);
+    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+    return value;
+  };
+  return JSON.stringify(plain(history));
+}
+
+const envCodec = (): PayloadCodec | undefined => dataConverterFromEnv()?.payloadCodecs?.[0];
+
+/** Replaces every payload (an object with `data` bytes and a `metadata.encoding`) by what the codec decodes it to. */
+async function decodePayloadsIn(value: unknown, codec: PayloadCodec): Promise<void> {
+  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return;
+  for (const [key, child] of Object.entries(value)) {
+    if (isPayload(child)) (value as Record<string, unknown>)[key] = (await codec.decode([child]))[0];
+    else if (Array.isArray(child)) {
+      for (let i = 0; i < child.length; i++) {
+        if (isPayload(child[i])) child[i] = (await codec.decode([child[i]]))[0];
+        else await decodePayloadsIn(child[i], codec);
+      }
+    } else await decodePayloadsIn(child, codec);
+  }
+}
+
+const isPayload = (v: unknown): v is Payload =>
+  !!v && typeof v === 'object' && (v as Payload).metadata?.encoding instanceof Uint8Array && (!('data' in v) || (v as Payload).data instanceof Uint8Array);

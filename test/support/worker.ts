@@ -9,6 +9,7 @@ import { DefaultLogger, NativeConnection, Runtime, type WorkerOptions } from '@t
 import { loadConfig } from '../../src/config/load.ts';
 import { temporalSettings } from '../../src/temporal/connection.ts';
 import { createWorker } from '../../src/worker.ts';
+import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
 import { keepOutput } from './output.ts';
 import { REPO_ROOT } from './paths.ts';
 
@@ -66,7 +67,8 @@ export async function startWorker(configFile = LAB_CONFIG, server = testRun(), i
   const worker = await createWorker(nativeConnection, 'default', taskQueue, configFile, interceptors);
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  // The worker encrypts when codec keys are configured: its client must read what it writes.
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFromEnv() });
   return {
     client,
     taskQueue,

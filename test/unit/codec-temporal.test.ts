@@ -1,0 +1,125 @@
+// Encryption end to end on the test run's real Temporal server: a deploy
+// run by the project's own worker (createWorker, keys from the environment
+// as in production; the host activities answered by fakes), started by a
+// client with the codec. The server's history holds ciphertext only; a
+// client with the key reads the run as usual.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { DeployInput, DeployPlan, DeployResult, HostFacts, RollbackPoint, ServiceImage } from '../../src/workflows/types.ts';
+import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
+import { createWorker } from '../../src/worker.ts';
+import { historyText } from '../support/history.ts';
+import { LAB_CONFIG } from '../support/worker.ts';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // already installed in this process
+}
+
+// As an operator configures it; this file runs in its own process, so no other test sees it.
+process.env.SMOKESTACK_CODEC_KEYS = `codec-test:${randomBytes(32).toString('base64')}`;
+
+// Strings that must never be readable on the server: each is unique to this run.
+const unique = (prefix: string) => `${prefix}${randomUUID().slice(0, 8)}`;
+const INPUT: DeployInput = { environment: unique('env'), version: unique('v'), requestedBy: unique('alice') };
+const DEPLOY_DIR = unique('/opt/deploy-dir-');
+
+const plan: DeployPlan = {
+  environment: INPUT.environment,
+  kind: 'cloud',
+  version: INPUT.version,
+  host: { host: '10.0.0.5', port: 22, user: 'deploy', privateKey: '/keys/id_ed25519', connectTimeoutSeconds: 10 },
+  deployDir: DEPLOY_DIR,
+  composeFileName: 'docker-compose.yml',
+  composeSha256: 'a'.repeat(64),
+  composeFile: '/config/docker-compose.yml',
+  extraFiles: [],
+  settings: {},
+  secrets: {},
+  services: { backend: { container: 'backend_cloud' } },
+  holdDuringDeploy: [],
+  health: { timeoutSeconds: 60, intervalSeconds: 2, tailscale: false },
+  minFreeDiskMb: 500,
+  retention: { keep: 5 },
+};
+const images: ServiceImage[] = [{ service: 'backend', image: `backend:${INPUT.version}`, digest: null, imageId: `sha256:${'1'.repeat(64)}` }];
+const point: RollbackPoint = { existed: false, savedDir: `${DEPLOY_DIR}/.smokestack/rollback/1`, savedFiles: [], previousVersion: null, images: [] };
+const facts: HostFacts = { compose: 'v2', composeVersion: '2.27.0', dockerVersion: '26.1.0', freeDiskMb: 12_000 };
+
+/** The host's side, faked; the environment lock's activities (Temporal only) run for real. */
+const FAKES: Record<string, (...args: unknown[]) => unknown> = {
+  planDeploy: () => plan,
+  notify: () => undefined,
+  preflight: () => facts,
+  captureRollbackPoint: () => point,
+  backupDatabase: () => null,
+  holdServices: () => undefined,
+  uploadStack: () => undefined,
+  pullImages: () => images,
+  startStack: () => undefined,
+  healthGate: () => [{ service: 'backend', container: 'backend_cloud', healthy: true, detail: 'healthy' }],
+  releaseServices: () => undefined,
+  pruneHost: () => ({ removed: [], kept: 5 }),
+};
+
+let nativeConnection: NativeConnection;
+let connection: Connection;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `codec-test-${randomUUID()}`;
+
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  nativeConnection = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address });
+  worker = await createWorker(nativeConnection, 'default', taskQueue, LAB_CONFIG, {
+    activity: [
+      (ctx) => ({
+        inbound: {
+          execute: async (input, next) => {
+            const fake = FAKES[ctx.info.activityType];
+            return fake ? fake(...input.args) : next(input);
+          },
+        },
+      }),
+    ],
+  });
+  running = worker.run();
+}, 60_000);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await nativeConnection?.close();
+}, 60_000);
+
+it("a deploy's history on the server holds none of its input, and a client with the key reads it all", async () => {
+  const client = new Client({ connection, namespace: 'default', dataConverter: dataConverterFromEnv() });
+  const handle = await client.workflow.start('deploy', { taskQueue, workflowId: unique('codec-deploy-'), args: [INPUT], staticSummary: `deploy ${INPUT.version}` });
+  const result = (await handle.result()) as DeployResult;
+  expect(result.version).toBe(INPUT.version);
+  expect(await handle.query<{ environment: string }>('progress')).toMatchObject({ environment: INPUT.environment });
+
+  // As the server keeps it (no codec): payloads are ciphertext under our key id. (Search
+  // attributes and the SDK's own markers stay json/plain: the server must read them.)
+  const raw = await historyText(handle, null);
+  const readable = (text: string, secret: string) => text.includes(secret);
+  expect(readable(raw, '"encryption-key-id":"codec-test","encoding":"binary/encrypted"') || readable(raw, '"encoding":"binary/encrypted","encryption-key-id":"codec-test"')).toBe(true);
+  for (const secret of [INPUT.requestedBy!, INPUT.version, DEPLOY_DIR, 'backend_cloud']) expect(readable(raw, secret), `${secret} readable in the stored history`).toBe(false);
+  // The environment's name is in workflow IDs (the lock's is lock-<environment>), by design; in no payload.
+  const outsideIds = raw.replaceAll(`"workflowId":"lock-${INPUT.environment}"`, '');
+  expect(readable(outsideIds, INPUT.environment), 'the environment readable outside workflow IDs').toBe(false);
+
+  // A reader with the key (the test's own, from the same environment) sees everything.
+  const decoded = await historyText(handle);
+  for (const text of [INPUT.requestedBy!, INPUT.version, INPUT.environment, DEPLOY_DIR, 'backend_cloud']) expect(readable(decoded, text), `${text} in the decoded history`).toBe(true);
+  expect(readable(decoded, 'binary/encrypted')).toBe(false);
+
+  // A client without the key starts nothing the worker can read, and reads nothing back.
+  const stranger = new Client({ connection, namespace: 'default' });
+  await expect(stranger.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(/binary\/encrypted|Unknown encoding/);
+}, 60_000);
