@@ -1,6 +1,6 @@
 // The smokestack command line. Each command validates its input against the
 // configuration first, then talks to Temporal; hosts are only ever reached
-// by the worker.
+// by the worker (and read, never changed, by `doctor`).
 //
 // Only commander is loaded up front: every command imports what it needs
 // when it runs, so `--help` and a mistyped argument answer at once instead
@@ -256,6 +256,25 @@ schedules
     });
   });
 
+program
+  .command('doctor')
+  .description('check everything a deploy needs: configuration, Temporal, a worker, every host, the registry, the Discord webhook; exit non-zero if a check fails')
+  .action(async () => {
+    const [{ configPath }, { runDoctor }] = await Promise.all([import('../config/load.ts'), import('./doctor-command.ts')]);
+    process.exitCode = await runDoctor(configPath(program.opts().config), write);
+  });
+
+program
+  .command('setup')
+  .description("prepare Temporal for smokestack: register its search attributes, apply the schedules (idempotent)")
+  .action(async () => {
+    const config = await loadChosenConfig();
+    const { runSetup } = await import('./setup-command.ts');
+    await withClient(config, async (client, settings) => {
+      process.exitCode = await runSetup(client, config, settings, write);
+    });
+  });
+
 /** An environment whose database is backed up, or a clear refusal before Temporal is asked anything. */
 async function checkBackedUp(config: Config, environment: string): Promise<void> {
   const { InputError } = await import('./input.ts');
@@ -333,6 +352,18 @@ config
     for (const [name, env] of Object.entries(loaded.environments)) {
       write(`  ${name}: ${env.kind} stack on ${env.user}@${env.host}:${env.deployDir} (${Object.keys(env.services).join(', ')})`);
     }
+  });
+
+program
+  .command('codec-server')
+  .description("serve Temporal's remote codec protocol, so the Web UI shows encrypted payloads decoded (docs/encryption.md)")
+  .option('-p, --port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 8081)
+  .option('--host <ip>', 'address to listen on (anyone who reaches it can decrypt)', '127.0.0.1')
+  .option('--origin <url...>', "the Web UI's URL, allowed to call from a browser (default: temporal.uiUrl)")
+  .action(async (opts: { port: number; host: string; origin?: string[] }) => {
+    const origins = opts.origin ?? [(await import('../temporal/connection.ts')).temporalSettings(await loadChosenConfig()).uiUrl];
+    const { runCodecServer } = await import('./codec-server-command.ts');
+    await runCodecServer({ port: opts.port, host: opts.host, origins }, write);
   });
 
 const db = program.command('db').description("a cloud environment's database");

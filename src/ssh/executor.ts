@@ -264,3 +264,19 @@ export async function withHost<T>(target: HostTarget, log: CommandLog, fn: (host
     release(pooled);
   }
 }
+
+/**
+ * Closes every pooled connection nobody is using now. The worker never needs
+ * this; a command that reached hosts itself (`smokestack doctor`) calls it
+ * when done, or its process would wait out IDLE_SECONDS before exiting.
+ */
+export async function closeIdleConnections(): Promise<void> {
+  const pooled = await Promise.all([...pool.values()].map((p) => p.catch(() => undefined)));
+  for (const p of pooled) {
+    if (!p || p.users > 0) continue;
+    clearTimeout(p.idle);
+    p.dead = true;
+    pool.delete(p.key);
+    p.ssh.dispose();
+  }
+}
