@@ -24,8 +24,8 @@ var defaultPorts = map[string]string{
 	"smoker-ui":      "8080",
 }
 
-// serve answers like the real service: / and /api/health always, and on the
-// backend /api/ready, which (like the real one) fails while the database is
+// serve answers like the real service: / always, /api/health (the frontend
+// proxies /api/ to the backend, as its nginx does), and on the backend /api/ready, which (like the real one) fails while the database is
 // unreachable, and /api/latest/<collection>, the newest document of a
 // collection, for the smoke check after a database migration. A "broken"
 // build starts and listens but fails every probe.
@@ -53,6 +53,31 @@ func serve() int {
 		_ = json.NewEncoder(w).Encode(body)
 	}
 	mux := http.NewServeMux()
+	if role == "frontend" {
+		// Like the real image's nginx: the API belongs to the backend.
+		proxyToBackend(mux)
+	} else {
+		apiRoutes(mux, reply, db, broken)
+	}
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if broken {
+			http.Error(w, "broken build", 500)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<!doctype html><title>Smart Smoker</title><h1>%s %s</h1>\n", role, version)
+	})
+	log.Printf("%s %s listening on :%s (broken=%v)", role, version, port, broken)
+	if err := http.ListenAndServe(":"+port, mux); err != nil {
+		log.Print(err)
+		return 1
+	}
+	return 0
+}
+
+// apiRoutes are the service's own: /api/health always, and on the backend
+// /api/ready and /api/latest/<collection>.
+func apiRoutes(mux *http.ServeMux, reply func(http.ResponseWriter, int, map[string]any), db *readiness, broken bool) {
 	mux.HandleFunc("/api/health", func(w http.ResponseWriter, r *http.Request) {
 		if broken {
 			reply(w, 500, map[string]any{"status": "error", "error": "broken build"})
@@ -98,20 +123,6 @@ func serve() int {
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(append(out, '\n'))
 	})
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		if broken {
-			http.Error(w, "broken build", 500)
-			return
-		}
-		w.Header().Set("Content-Type", "text/html")
-		fmt.Fprintf(w, "<!doctype html><title>Smart Smoker</title><h1>%s %s</h1>\n", role, version)
-	})
-	log.Printf("%s %s listening on :%s (broken=%v)", role, version, port, broken)
-	if err := http.ListenAndServe(":"+port, mux); err != nil {
-		log.Print(err)
-		return 1
-	}
-	return 0
 }
 
 // readiness reaches MongoDB with the service's own credentials.

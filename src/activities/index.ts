@@ -7,6 +7,7 @@ import { holdServices, pullImages, releaseServices, startStack, uploadStack } fr
 import { captureRollbackPoint, restoreRollbackPoint } from './host/rollback.ts';
 import { backupDatabase } from './database/backup.ts';
 import { pruneHost } from './host/retention.ts';
+import { smokeTest } from './host/smoke.ts';
 import { notify } from './notify/notify.ts';
 import { pointTags, readTags, resolveDigests, restoreTags } from './registry/promote.ts';
 import { configureFunnel } from './host/funnel.ts';
@@ -42,6 +43,7 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     releaseServices,
     restoreRollbackPoint,
     pruneHost,
+    smokeTest,
     planPromotion: (input: PromoteInput) => planPromotion(deps.configFile, input),
     inspectRunning,
     lastDeploys,

@@ -59,5 +59,6 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
     health: env.health,
     minFreeDiskMb: env.minFreeDiskMb,
     retention: env.retention,
+    smoke: env.smoke,
   };
 }

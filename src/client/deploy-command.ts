@@ -86,6 +86,8 @@ export async function follow(client: Client, workflowId: string, runId: string, 
     print(ended.result);
     write(`succeeded: ${ended.result.environment} runs ${ended.result.version}`);
     for (const s of ended.result.services) write(`  ${s.service}: ${s.digest ?? s.imageId}`);
+    // A failed smoke check is a warning: the deploy stands and the exit code stays 0.
+    for (const c of ended.result.smoke ?? []) if (!c.passed) write(`warning: smoke test "${c.name}" failed: ${c.detail}`);
     return { exitCode: EXIT.succeeded, result: ended.result };
   }
   return failureOutput(ended.error, write, print);

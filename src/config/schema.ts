@@ -2,7 +2,7 @@
 // `smokestack config docs` all come from here, so they cannot drift apart.
 import { z } from 'zod';
 import { HEALTH_TIMEOUT_SECONDS } from '../workflows/timeouts.ts';
-import type { SecretRef, ServiceCheck } from '../workflows/types.ts';
+import type { SecretRef, ServiceCheck, SmokeTestCheck } from '../workflows/types.ts';
 import { envWritable, NOT_ENV_WRITABLE } from './env-file.ts';
 
 /** Docker's tag grammar: what a --version may be. Nothing else reaches a host. */
@@ -59,6 +59,32 @@ const serviceSchema = z
       .describe('Process name that must run inside the container (pgrep -x), for services with no endpoint.'),
   })
   .strict() satisfies z.ZodType<ServiceCheck>;
+
+// A path as a browser would ask for it: no blanks, no scheme, no host.
+const URL_PATH = /^\/[A-Za-z0-9_\-./~%?=&+:@!$'()*,;]*$/;
+
+const smokeCheckSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/, 'must be a short name: letters, digits, " ", "_", "." and "-"')
+      .describe('What the check proves, as the result and Discord name it (e.g. "frontend page", "api through frontend").'),
+    port: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .describe("The port on the host's loopback (127.0.0.1) the request goes to, e.g. 80 for the cloud frontend, whose nginx proxies /api/ to the backend."),
+    path: z.string().regex(URL_PATH, 'must be a URL path starting with /').default('/').describe('The path asked for with GET.'),
+    expectStatus: z.number().int().min(100).max(599).default(200).describe('The HTTP status the answer must have.'),
+    expectText: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Text the body must contain, e.g. `<title>Smart Smoker</title>`: an nginx error page, or the wrong service, fails the check.'),
+  })
+  .strict()
+  .describe("One check: GET http://127.0.0.1:PORT/PATH on the host, judged by its status and body.") satisfies z.ZodType<SmokeTestCheck>;
 
 const healthSchema = z
   .object({
@@ -184,6 +210,14 @@ export const environmentSchema = z
       })
       .strict()
       .default({ keep: 5 }),
+    smoke: z
+      .array(smokeCheckSchema)
+      .max(20)
+      .default([])
+      .refine((checks) => new Set(checks.map((c) => c.name)).size === checks.length, 'every check needs a name of its own')
+      .describe(
+        'The smoke test run once a deploy has passed its health gate: GETs from the worker, through SSH, to ports of the host\'s loopback. A failed check is reported (result, Discord) as a warning; it never fails or rolls back the deploy. See docs/smoke.md.',
+      ),
   })
   .strict();
 
@@ -375,6 +409,17 @@ export const configSchema = z
     migration: migrationSchema
       .optional()
       .describe('The one-time move of a database to another host: `smokestack migrate` (docs/migration.md).'),
+    metrics: z
+      .object({
+        address: z
+          .string()
+          .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any free port)')
+          .default('127.0.0.1:9464')
+          .describe('Where the worker serves Prometheus metrics, at /metrics: its own and the Temporal runtime\'s (docs/monitoring.md). $SMOKESTACK_METRICS_ADDRESS overrides.'),
+      })
+      .strict()
+      .optional()
+      .describe('The worker\'s Prometheus endpoint; without this section (and without $SMOKESTACK_METRICS_ADDRESS) the worker serves no metrics.'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')

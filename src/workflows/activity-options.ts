@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { NOT_WORTH_RETRYING } from './failures.ts';
 import type { DeployPlan } from './types.ts';
-import { DUMP_TIMEOUT_SECONDS, heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS } from './timeouts.ts';
+import { DUMP_TIMEOUT_SECONDS, heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS, SMOKE_TEST_TIMEOUT_SECONDS } from './timeouts.ts';
 
 // A cancelled run waits for the running step to stop before it compensates:
 // a restore must never race a `compose up` still running on the host.
@@ -51,6 +51,18 @@ export const housekeepingActivities = () =>
   proxyLocalActivities<Activities>({
     startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 3, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
+  });
+
+/**
+ * The smoke test after a committed deploy: it only reports, so it is short
+ * and tried a few times (a check that fails is a result, not a retry; a
+ * retry is for a lost connection).
+ */
+export const smokeActivities = () =>
+  proxyActivities<Activities>({
+    startToCloseTimeout: `${SMOKE_TEST_TIMEOUT_SECONDS}s`,
+    cancellationType,
+    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
   });
 
 /** Calls an activity with a one-line summary, shown in the Web UI's timeline of the run. */

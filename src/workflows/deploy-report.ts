@@ -11,6 +11,7 @@ import type {
   RollbackPoint,
   ServiceHealth,
   ServiceImage,
+  SmokeTestResult,
 } from './types.ts';
 
 /** "…, requested by alice", when someone is named. */
@@ -51,6 +52,13 @@ export const describeHealth = (services: ServiceHealth[]): string => services.ma
 export const describePrune = (r: PruneResult): string =>
   r.removed.length === 0 ? `nothing beyond the newest ${r.kept}` : `removed ${r.removed.length}: ${r.removed.map((p) => p.split('/').pop()).join(', ')}`;
 
+/** "3 of 3 passed", or "1 of 3 FAILED: api through frontend (GET :80/api/ready answered 502 …)". */
+export function describeSmoke(results: SmokeTestResult[]): string {
+  const failed = results.filter((r) => !r.passed);
+  if (failed.length === 0) return `${results.length} of ${results.length} passed`;
+  return `${failed.length} of ${results.length} FAILED (the deploy stands): ${failed.map((r) => `${r.name} (${r.detail})`).join('; ')}`;
+}
+
 const previousName = (point: RollbackPoint | undefined): string => point?.previousVersion ?? 'the previous version';
 
 /** Activity summaries in the Web UI's timeline: "pull 3 images". */
@@ -67,6 +75,7 @@ export const summaries = {
   release: (p: DeployPlan) => `start ${p.holdDuringDeploy.join(', ')}`,
   restore: (point: RollbackPoint) => `restore ${previousName(point)} by digest`,
   prune: (keep: number) => `keep the newest ${keep} rollback points and backups`,
+  smoke: (p: DeployPlan) => `smoke test ${(p.smoke ?? []).map((c) => c.name).join(', ')}`,
 };
 
 /** The failure's message: what happened, then why. */

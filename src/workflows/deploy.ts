@@ -12,7 +12,7 @@
 // the environment take too: none of them runs while a deploy changes it.
 import { CancellationScope, isCancellation, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { OUTCOME } from '../temporal/search-attributes.ts';
-import { housekeepingActivities, longActivities, quickActivities, summarized as call } from './activity-options.ts';
+import { housekeepingActivities, longActivities, quickActivities, smokeActivities, summarized as call } from './activity-options.ts';
 import { Compensation } from './compensation.ts';
 import { withEnvironmentLock } from './environment-lock.ts';
 import { progressQuery } from './definitions.ts';
@@ -32,10 +32,12 @@ import type {
   Notice,
   RollbackPoint,
   ServiceImage,
+  SmokeTestResult,
 } from './types.ts';
 
 const quick = quickActivities();
 const housekeeping = housekeepingActivities();
+const smoke = smokeActivities();
 const say = report.summaries;
 
 const DEPLOY_STEPS = [
@@ -50,6 +52,7 @@ const DEPLOY_STEPS = [
   'start stack',
   'health gate',
   'release services',
+  'smoke test',
   'prune',
 ] as const;
 
@@ -65,6 +68,8 @@ interface RunState {
   backup: BackupRecord | null;
   /** The previous version is back, but was unhealthy before the deploy, so it was not gated. */
   restoredUngated: boolean;
+  /** The smoke test's checks, once it ran (none configured: absent). */
+  smoke?: SmokeTestResult[];
 }
 
 export async function deploy(input: DeployInput): Promise<DeployResult> {
@@ -95,10 +100,12 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
         if (lock.holder) run.facts = await checkHost((f) => `${report.describeFacts(f)} (again, after the lock)`);
         const ctx: Ctx = { input, runbook, undo, run, plan, facts: run.facts!, long: longActivities(plan) };
         await changeOrUndo(ctx);
-        // Succeeded: a prune that fails later does not change that, so say it now, beside the prune.
+        // Succeeded: the deploy is committed. The smoke test and the prune only report;
+        // neither changes that nor undoes anything, so the notice says it beside the prune.
         run.outcome = 'succeeded';
         upsertSearchAttributes({ [OUTCOME.name]: [run.outcome] });
-        notify('succeeded');
+        run.smoke = await smokeTest(ctx);
+        notify('succeeded', run.smoke ? { smoke: run.smoke } : {});
         await prune(ctx);
       },
       { runbook },
@@ -207,6 +214,31 @@ async function release({ runbook, plan, facts }: Ctx, step: string): Promise<voi
   await runbook.step(step, () => call(quick.releaseServices, say.release(plan), plan, facts), () => `started ${plan.holdDuringDeploy.join(', ')}`);
 }
 
+/**
+ * The app as its users reach it, after the health gate: the environment's
+ * smoke checks (frontend page, API through the frontend, …). A check that
+ * fails, or a smoke test that could not run at all, is reported as a warning
+ * (the step shows failed); the deploy stays succeeded, nothing is undone.
+ */
+async function smokeTest({ runbook, plan }: Ctx): Promise<SmokeTestResult[] | undefined> {
+  const checks = plan.smoke ?? [];
+  if (checks.length === 0) {
+    runbook.skip('smoke test', 'none configured');
+    return undefined;
+  }
+  let results: SmokeTestResult[] | undefined;
+  try {
+    await runbook.step('smoke test', async () => {
+      results = await call(smoke.smokeTest, say.smoke(plan), plan);
+      if (results.some((r) => !r.passed)) throw new Error(report.describeSmoke(results));
+      return results;
+    }, report.describeSmoke);
+  } catch (err) {
+    results ??= checks.map((c) => ({ name: c.name, passed: false, detail: `not run: ${messageOf(err)}` }));
+  }
+  return results;
+}
+
 /** Old rollback points and pre-deploy backups go; a failure to prune is shown but does not fail a deploy that succeeded. */
 async function prune({ runbook, plan, run }: Ctx): Promise<void> {
   const keep = { rollbackPoint: run.point!.savedDir, backup: run.backup?.path };
@@ -250,6 +282,7 @@ function resultOf(input: DeployInput, run: RunState, runbook: Runbook, failed: P
     steps: runbook.snapshot(),
     previousVersion: run.point?.previousVersion ?? null,
     backup: run.backup,
+    ...(run.smoke ? { smoke: run.smoke } : {}),
     ...failed,
     durationSeconds: Math.round((Date.now() - run.startedAt) / 1000),
   };

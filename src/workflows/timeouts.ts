@@ -58,3 +58,14 @@ export const LOCK_REQUEST_REFRESH_SECONDS = 120;
  * is gone): it is started again, with its state, on the asker's.
  */
 export const LOCK_STALE_SECONDS = 120;
+
+/**
+ * The smoke test after a deploy only reports, so it is kept short: each
+ * request gets SMOKE_REQUEST_SECONDS, a failed check is asked again
+ * SMOKE_CHECK_ATTEMPTS times in all (an app may still be warming up right
+ * after its health gate), and the activity's start-to-close fits them all.
+ */
+export const SMOKE_REQUEST_SECONDS = 10;
+export const SMOKE_CHECK_ATTEMPTS = 3;
+export const SMOKE_RETRY_PAUSE_SECONDS = 2;
+export const SMOKE_TEST_TIMEOUT_SECONDS = SMOKE_CHECK_ATTEMPTS * (SMOKE_REQUEST_SECONDS + SMOKE_RETRY_PAUSE_SECONDS) + 30;

@@ -60,6 +60,24 @@ export interface ServiceCheck {
   process?: string;
 }
 
+/** One check of the smoke test after a deploy: a GET on a port of the host's loopback, judged by its status and body. */
+export interface SmokeTestCheck {
+  name: string;
+  port: number;
+  path: string;
+  expectStatus: number;
+  /** Text the body must contain (the app's page, not an nginx error page). */
+  expectText?: string;
+}
+
+/** How one check of the smoke test went. */
+export interface SmokeTestResult {
+  name: string;
+  passed: boolean;
+  /** What was asked and what answered, e.g. `GET :80/ answered 200, 1.2 kB, "<title>Smart Smoker</title>" found`. */
+  detail: string;
+}
+
 /** Everything a deploy needs to know about its environment, fixed at planning time. */
 export interface DeployPlan {
   environment: string;
@@ -86,6 +104,8 @@ export interface DeployPlan {
   minFreeDiskMb: number;
   /** How many rollback points and pre-deploy backups a successful deploy leaves on the host. */
   retention: { keep: number };
+  /** The smoke test run once the deploy is committed (absent on plans recorded before it existed). */
+  smoke?: SmokeTestCheck[];
 }
 
 /** What a prune must leave whatever its age: this deploy's rollback point and backup. */
@@ -180,6 +200,8 @@ export interface Notice {
   devices?: string;
   /** Backup: size, collections and what rotation did. */
   details?: string;
+  /** Deploy: how each check of the smoke test went (a failed one is a warning, not a failed deploy). */
+  smoke?: SmokeTestResult[];
 }
 
 export interface DeployProgress {
@@ -205,6 +227,8 @@ export interface DeployResult {
   failureType?: string;
   failedService?: string;
   durationSeconds?: number;
+  /** The smoke test after a succeeded deploy, check by check; absent when none is configured. It never changes the outcome. */
+  smoke?: SmokeTestResult[];
 }
 
 /** What ran before a deploy: enough to bring it back exactly. The files stay on the host (the .env holds secrets). */

@@ -25,6 +25,7 @@ const full = () => ({
   notifications: { discord: { webhook: { env: 'DISCORD_WEBHOOK_URL' }, apiBase: 'http://127.0.0.1:9/api' } },
   backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30', validateWeekly: { day: 'saturday', at: '05:00' } },
   migration: { keepSourceDays: 14, dryRunTarget: 'dev-cloud', smokeCheck: { collection: 'smokes', path: '/api/latest/{collection}', port: 3001 }, checks: ['a backup of TARGET is validated'] },
+  metrics: { address: '127.0.0.1:9464' },
   environments: {
     'dev-cloud': {
       ...minimal().environments['dev-cloud'],
@@ -51,6 +52,10 @@ const full = () => ({
       health: { timeoutSeconds: 120, intervalSeconds: 1, tailscale: true },
       minFreeDiskMb: 2048,
       retention: { keep: 3 },
+      smoke: [
+        { name: 'frontend page', port: 80, path: '/', expectStatus: 200, expectText: '<title>Smart Smoker</title>' },
+        { name: 'api through frontend', port: 80, path: '/api/ready?full=1' },
+      ],
     },
     'prod-cloud': { ...minimalEnvironment(), host: 'prod.example', deployDir: '/opt/smart-smoker-prod' },
     smoker: { ...minimalEnvironment(), kind: 'device', host: 'smoker.example', deployDir: '/opt/smart-smoker' },
@@ -272,6 +277,25 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'environments.<name>.minFreeDiskMb': [[(c) => (env(c).minFreeDiskMb = -1), 'environments.dev-cloud.minFreeDiskMb: Too small: expected number to be >=0']],
   'environments.<name>.retention': [[(c) => (env(c).retention = 5), 'environments.dev-cloud.retention: Invalid input: expected object, received number']],
   'environments.<name>.retention.keep': [[(c) => (env(c).retention = { keep: 0 }), 'environments.dev-cloud.retention.keep: Too small: expected number to be >=1']],
+  'environments.<name>.smoke': [
+    [(c) => (env(c).smoke = { name: 'frontend page', port: 80 }), 'environments.dev-cloud.smoke: Invalid input: expected array, received object'],
+    [(c) => (env(c).smoke[1].name = 'frontend page'), 'environments.dev-cloud.smoke: every check needs a name of its own'],
+    [(c) => (env(c).smoke[0] = 'http://127.0.0.1:80/'), 'environments.dev-cloud.smoke.0: Invalid input: expected object, received string'],
+  ],
+  'environments.<name>.smoke[].name': [
+    [(c) => (env(c).smoke[0].name = ''), 'environments.dev-cloud.smoke.0.name: must be a short name: letters, digits, " ", "_", "." and "-"'],
+    [(c) => delete env(c).smoke[1].name, 'environments.dev-cloud.smoke.1.name: Invalid input: expected string, received undefined'],
+  ],
+  'environments.<name>.smoke[].port': [
+    [(c) => delete env(c).smoke[0].port, 'environments.dev-cloud.smoke.0.port: Invalid input: expected number, received undefined'],
+    [(c) => (env(c).smoke[0].port = 70000), 'environments.dev-cloud.smoke.0.port: Too big: expected number to be <=65535'],
+  ],
+  'environments.<name>.smoke[].path': [
+    [(c) => (env(c).smoke[0].path = 'http://127.0.0.1/'), 'environments.dev-cloud.smoke.0.path: must be a URL path starting with /'],
+    [(c) => (env(c).smoke[0].path = '/a b'), 'environments.dev-cloud.smoke.0.path: must be a URL path starting with /'],
+  ],
+  'environments.<name>.smoke[].expectStatus': [[(c) => (env(c).smoke[0].expectStatus = 99), 'environments.dev-cloud.smoke.0.expectStatus: Too small: expected number to be >=100']],
+  'environments.<name>.smoke[].expectText': [[(c) => (env(c).smoke[0].expectText = ''), 'environments.dev-cloud.smoke.0.expectText: Too small: expected string to have >=1 characters']],
   promotion: [[(c) => (c.promotion = 'prod-cloud'), 'promotion: Invalid input: expected object, received string']],
   'promotion.from': [
     [(c) => (c.promotion.from = []), 'promotion.from: Too small: expected array to have >=1 items'],
@@ -396,6 +420,11 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
     [(c) => (c.migration.checks = 'look'), 'migration.checks: Invalid input: expected array, received string'],
     [(c) => (c.migration.checks = ['']), 'migration.checks.0: Too small: expected string to have >=1 characters'],
   ],
+  metrics: [[(c) => (c.metrics = '127.0.0.1:9464'), 'metrics: Invalid input: expected object, received string']],
+  'metrics.address': [
+    [(c) => (c.metrics.address = '9464'), 'metrics.address: must be HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any free port)'],
+    [(c) => (c.metrics.address = 'http://127.0.0.1:9464/metrics'), 'metrics.address: must be HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any free port)'],
+  ],
   'backups.store': [[(c) => (c.backups.store = ''), 'backups.store: Too small: expected string to have >=1 characters']],
   'backups.consistency': [[(c) => (c.backups.consistency = 'snapshot'), 'backups.consistency: Invalid option: expected one of "online"|"quiesce"']],
   'backups.validateWeekly': [[(c) => (c.backups.validateWeekly = 'sunday'), 'backups.validateWeekly: Invalid input: expected object, received string']],
@@ -420,6 +449,13 @@ describe('configuration', () => {
     expect(dev.health.timeoutSeconds).toBe(300);
     expect(dev.composeFile).toBe(join(dir, 'stack.yml'));
     expect(config.temporal.address).toBe('localhost:7233');
+  });
+
+  it('a smoke check asks for / with 200 expected unless told otherwise; an environment without checks has none', () => {
+    const config = full();
+    env(config).smoke = [{ name: 'frontend page', port: 80 }];
+    expect(parseConfig(config, file).environments['dev-cloud']!.smoke).toEqual([{ name: 'frontend page', port: 80, path: '/', expectStatus: 200 }]);
+    expect(parseConfig(minimal(), file).environments['dev-cloud']!.smoke).toEqual([]);
   });
 
   it('accepts the file with every field set', () => {

@@ -22,6 +22,7 @@ import type {
   Notice,
   RollbackPoint,
   ServiceImage,
+  SmokeTestCheck,
   StepProgress,
 } from '../../src/workflows/types.ts';
 import { deferred, type Deferred } from '../support/deferred.ts';
@@ -90,6 +91,11 @@ const BACKUP: BackupRecord = { path: '/opt/smart-smoker/backups/mongo-v1.archive
 
 const INPUT: DeployInput = { environment: 'dev-cloud', version: 'v2', requestedBy: 'ci' };
 
+const SMOKE_CHECKS: SmokeTestCheck[] = [
+  { name: 'frontend page', port: 80, path: '/', expectStatus: 200, expectText: '<title>Smart Smoker</title>' },
+  { name: 'api through frontend', port: 80, path: '/api/ready', expectStatus: 200 },
+];
+
 const healthGateFailure = () =>
   ApplicationFailure.create({
     type: 'HealthGateFailed',
@@ -136,6 +142,7 @@ function makeFakes(options: { plan?: DeployPlan; point?: RollbackPoint; override
     releaseServices: async () => undefined,
     restoreRollbackPoint: async () => undefined,
     pruneHost: async () => ({ removed: [], kept: 5 }),
+    smokeTest: async (p) => (p.smoke ?? []).map((c) => ({ name: c.name, passed: true, detail: `GET :${c.port}${c.path} answered 200` })),
     // The environment lock is real: its workflow runs on the same server and worker.
     ...environmentLockActivities(),
   };
@@ -272,12 +279,15 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'start stack': 'succeeded',
         'health gate': 'succeeded',
         'release services': 'skipped',
+        'smoke test': 'skipped',
         prune: 'succeeded',
       });
       const detail = Object.fromEntries(result.steps.map((s) => [s.name, s.detail]));
       expect(detail['database backup']).toBe('no database in this stack');
       expect(detail['hold services']).toBe('none configured');
       expect(detail['release services']).toBe('none held');
+      expect(detail['smoke test']).toBe('none configured');
+      expect(result.smoke).toBeUndefined();
       expect(detail['health gate']).toBe('backend, frontend healthy');
       expect(detail.plan).toBe('deploy@10.0.0.5:/opt/smart-smoker');
       expect(detail.prune).toBe('nothing beyond the newest 5');
@@ -318,7 +328,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
   it(
     'happy path with a database and a held service: backup, hold and release wrap upload, pull, start and health',
     async () => {
-      const plan = planFixture({ database: { container: 'mongo' }, holdDuringDeploy: ['watchtower'] });
+      const plan = planFixture({ database: { container: 'mongo' }, holdDuringDeploy: ['watchtower'], smoke: SMOKE_CHECKS });
       const fakes = makeFakes({ plan });
       const exact = OLD_IMAGES;
       const result = await withWorker(fakes, async (start) => (await (await start({ ...INPUT, images: exact })).result()) as DeployResult);
@@ -338,6 +348,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'start stack',
         'health gate',
         'release services',
+        'smoke test',
         'prune',
       ]);
       // The backup runs beside the rollback point, hold, upload and pull: its
@@ -355,6 +366,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'startStack',
         'healthGate',
         'releaseServices',
+        'smokeTest',
         'pruneHost',
       ]);
       expect(names.indexOf('backupDatabase')).toBeGreaterThan(names.indexOf('requestEnvironmentLock'));
@@ -387,6 +399,88 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       expect(prune.state).toBe('failed');
       expect(prune.detail).toContain('Read-only file system');
       expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'the smoke test runs after the health gate and before the prune, and its checks are in the result and the notice',
+    async () => {
+      const plan = planFixture({ smoke: SMOKE_CHECKS });
+      const fakes = makeFakes({ plan });
+      const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
+      expect(result.outcome).toBe('succeeded');
+      expect(fakes.names()).toEqual([...SUCCESS_STEPS.slice(0, -1), 'smokeTest', 'pruneHost']);
+      expect(fakes.callsOf('smokeTest')[0]!.args).toEqual([plan]);
+      const step = result.steps.find((s) => s.name === 'smoke test')!;
+      expect(step).toMatchObject({ state: 'succeeded', detail: '2 of 2 passed' });
+      expect(result.smoke).toEqual([
+        { name: 'frontend page', passed: true, detail: 'GET :80/ answered 200' },
+        { name: 'api through frontend', passed: true, detail: 'GET :80/api/ready answered 200' },
+      ]);
+      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
+      expect(fakes.notices()[1]!.smoke).toEqual(result.smoke);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a failed smoke check neither fails nor rolls back the deploy: it succeeds, the step shows failed, the check is named in the result and the notice',
+    async () => {
+      const plan = planFixture({ smoke: SMOKE_CHECKS });
+      const fakes = makeFakes({
+        plan,
+        overrides: {
+          smokeTest: async () => [
+            { name: 'frontend page', passed: true, detail: 'GET :80/ answered 200' },
+            { name: 'api through frontend', passed: false, detail: 'GET :80/api/ready answered 502 (text/html), not 200: 502 Bad Gateway' },
+          ],
+        },
+      });
+      const { result, history } = await withWorker(fakes, async (start) => {
+        const handle = await start();
+        return { result: (await handle.result()) as DeployResult, history: await scheduledActivities(handle) };
+      });
+      expect(result.outcome).toBe('succeeded');
+      expect(result.error).toBeUndefined();
+      expect(result.services).toEqual(NEW_IMAGES);
+      // Nothing undone: no restore, no second health gate; the prune still runs.
+      expect(fakes.callsOf('restoreRollbackPoint')).toEqual([]);
+      expect(fakes.callsOf('healthGate')).toHaveLength(1);
+      expect(fakes.names()).toEqual([...SUCCESS_STEPS.slice(0, -1), 'smokeTest', 'pruneHost']);
+      expect(history).toEqual([...SCHEDULED_ON_SUCCESS, 'smokeTest']);
+      expect(result.steps.some((s) => s.name.includes('previous version'))).toBe(false);
+      const step = result.steps.find((s) => s.name === 'smoke test')!;
+      expect(step.state).toBe('failed');
+      expect(step.detail).toContain('1 of 2 FAILED (the deploy stands): api through frontend (GET :80/api/ready answered 502');
+      expect(result.steps.find((s) => s.name === 'prune')!.state).toBe('succeeded');
+      expect(result.smoke!.filter((c) => !c.passed).map((c) => c.name)).toEqual(['api through frontend']);
+      expect(fakes.notices().map((n) => n.kind)).toEqual(['started', 'succeeded']);
+      expect(fakes.notices()[1]!.smoke).toEqual(result.smoke);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a smoke test that cannot run at all (the host unreachable through every retry) is reported as every check failed, and the deploy stands',
+    async () => {
+      const plan = planFixture({ smoke: SMOKE_CHECKS });
+      const fakes = makeFakes({
+        plan,
+        overrides: {
+          smokeTest: async () => {
+            throw ApplicationFailure.create({ type: 'HostUnreachable', message: 'cannot reach deploy@10.0.0.5:22 over SSH: connection lost' });
+          },
+        },
+      });
+      const result = await withWorker(fakes, async (start) => (await (await start()).result()) as DeployResult);
+      expect(result.outcome).toBe('succeeded');
+      // Tried a few times, not for long: the smoke test only reports.
+      expect(fakes.callsOf('smokeTest')).toHaveLength(3);
+      expect(fakes.callsOf('restoreRollbackPoint')).toEqual([]);
+      expect(result.smoke).toEqual(SMOKE_CHECKS.map((c) => ({ name: c.name, passed: false, detail: expect.stringMatching(/^not run: .*connection lost/) })));
+      expect(result.steps.find((s) => s.name === 'smoke test')!.state).toBe('failed');
+      expect(fakes.notices()[1]).toMatchObject({ kind: 'succeeded', smoke: result.smoke });
     },
     TIMEOUT,
   );
@@ -503,6 +597,7 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
         'start stack': 'succeeded',
         'health gate': 'running',
         'release services': 'pending',
+        'smoke test': 'pending',
         prune: 'pending',
       });
 

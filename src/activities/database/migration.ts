@@ -3,13 +3,13 @@
 // without a login, data size, free disk), carry the final dump from the
 // runner's store to the target host, and read one document back through
 // the target's backend API: the smoke check that the app serves the data.
-import { request } from 'node:http';
 import { join, posix } from 'node:path';
 import { BSON, MongoServerError } from 'mongodb';
 import { checksum } from '../../commands/files.ts';
 import { migrationSettings, type MigrationConfig } from '../../config/schema.ts';
 import type { BackupManifest, BackupPlan, DatabaseFacts, MigrateInput, SmokeCheck } from '../../workflows/types.ts';
 import { failure } from '../../workflows/failures.ts';
+import { getOnLoopback } from '../host/loopback-http.ts';
 import { freeDisk } from '../host/preflight.ts';
 import { workerConfig } from '../plan.ts';
 import { onHost } from '../remote.ts';
@@ -118,21 +118,7 @@ export async function newestId(configFile: string, plan: BackupPlan, collection:
  */
 export async function smokeCheck(plan: BackupPlan, check: MigrationConfig['smokeCheck'], expectedId: string): Promise<SmokeCheck> {
   const path = check.path.split('{collection}').join(check.collection);
-  const answer = await onHost(plan.host, async (host) => {
-    const channel = await host.forward('127.0.0.1', check.port);
-    return new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: check.port, path, method: 'GET', createConnection: () => channel as never, timeout: 90_000, headers: { connection: 'close' } }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (body = (body + chunk).slice(0, 65_536)));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`no answer from ${path} in 90 s`)));
-      req.on('error', reject);
-      req.end();
-    });
-  });
+  const answer = await onHost(plan.host, (host) => getOnLoopback(host, check.port, path, 90_000));
   const where = `GET ${path} on ${plan.host.host}:${check.port}`;
   if (answer.status !== 200) throw failure('SmokeCheckFailed', `${where} answered ${answer.status}: ${answer.body.slice(0, 300)}`);
   let got: string;

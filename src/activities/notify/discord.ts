@@ -57,6 +57,9 @@ const COLORS: Record<NoticeKind, number> = {
   'source-can-go': 0x95a5a6,
 };
 
+/** A deploy that stands but whose smoke test failed: a warning's yellow, not success's green. */
+const SMOKE_WARNING_COLOR = 0xf1c40f;
+
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
@@ -88,6 +91,15 @@ function logBlock(logTail: string): string {
   return `${open}${body}${close}`;
 }
 
+/** Whether a deploy's smoke test found something wrong: a warning, never a failed deploy. */
+const smokeFailed = (n: DeployNotice): boolean => n.smoke?.some((c) => !c.passed) ?? false;
+
+/** One line per check: "✅ frontend page: GET :80/ answered 200 …". */
+function smokeLines(n: DeployNotice): string | undefined {
+  if (!n.smoke?.length) return undefined;
+  return n.smoke.map((c) => `${c.passed ? '✅' : '⚠️'} ${c.name}: ${c.detail}`).join('\n');
+}
+
 function headline(n: DeployNotice): { title: string; description?: string } {
   const env = n.environment;
   const back = n.previousVersion ?? 'the previous version';
@@ -95,7 +107,9 @@ function headline(n: DeployNotice): { title: string; description?: string } {
     case 'started':
       return { title: `🚀 ${env}: deploying ${n.version}` };
     case 'succeeded':
-      return { title: `✅ ${env}: ${n.version} deployed` };
+      return smokeFailed(n)
+        ? { title: `⚠️ ${env}: ${n.version} deployed, smoke test FAILED`, description: `The deploy succeeded and stands (nothing was rolled back), but the app does not answer as it should. See the smoke test below.` }
+        : { title: `✅ ${env}: ${n.version} deployed` };
     case 'rolled-back':
       return {
         title: `↩️ ${env}: deploy of ${n.version} failed, rolled back to ${back}`,
@@ -184,12 +198,13 @@ export function noticeEmbed(n: DeployNotice): APIEmbed {
   add('Decided by', n.decidedBy, true);
   add('Failed service', n.failedService, true);
   add('Reason', n.reason, false);
+  add('Smoke test', smokeLines(n), false);
   if (n.logTail) add('Last log lines', logBlock(n.logTail), false);
 
   const embed: APIEmbed = {
     title: truncate(title, LIMITS.title),
     url: n.runUrl,
-    color: COLORS[n.kind],
+    color: smokeFailed(n) ? SMOKE_WARNING_COLOR : COLORS[n.kind],
     fields,
   };
   if (description) embed.description = truncate(description, LIMITS.description);
