@@ -141,11 +141,19 @@ ensure_tools() {
   go_tool mongodump github.com/mongodb/mongo-tools "$MONGO_TOOLS_VERSION" github.com/mongodb/mongo-tools/mongodump/main
   go_tool mongorestore github.com/mongodb/mongo-tools "$MONGO_TOOLS_VERSION" github.com/mongodb/mongo-tools/mongorestore/main
   ensure_actionlint
+  ensure_promtool
   ensure_labsvc
 }
 
 ensure_actionlint() {
   go_tool actionlint github.com/rhysd/actionlint "$ACTIONLINT_VERSION" github.com/rhysd/actionlint/cmd/actionlint
+}
+
+# promtool checks and tests the alert rules (test/unit/monitoring.test.ts).
+# Prometheus's module pulls in every service discovery's SDK: the first
+# build takes several minutes, later starts find it cached.
+ensure_promtool() {
+  go_tool promtool github.com/prometheus/prometheus "$PROMTOOL_VERSION" github.com/prometheus/prometheus/cmd/promtool
 }
 
 # labsvc is the lab's own stand-in binary (lab/labsvc); rebuilt when its source changes.
