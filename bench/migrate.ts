@@ -347,6 +347,9 @@ try {
       `  round ${round + 1}/${ROUNDS} (${rawFirst ? 'raw' : 'smokestack'} first): smokestack ${fmt(ours.total.at(-1)!)} (down ${fmt(ours.downtime.at(-1)!)}), ` +
         `raw ${fmt(raw.total.at(-1)!)} (down ${fmt(raw.downtime.at(-1)!)}), bare minimum ${fmt(bare.at(-1)!)}`,
     );
+    // Each round's steps side by side, so a gap is found in the round it opened.
+    const last = (steps: Record<string, number[]>) => Object.entries(steps).map(([name, s]) => `${name} ${fmt(s.at(-1)!)}`).join(', ');
+    console.log(`    smokestack: ${last(ours.steps)}\n    its deploy: ${last(ours.deploy)}\n    raw: ${last(raw.steps)}`);
   }
 } catch (err) {
   failed = true;

@@ -5,7 +5,10 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
+import { dataConverterFromEnv } from './codec/data-converter.ts';
+import { encryptionStatus } from './codec/keys.ts';
 import { configPath, loadConfig } from './config/load.ts';
+import { metricsAddress } from './metrics/settings.ts';
 import { temporalSettings } from './temporal/connection.ts';
 
 // Beside this file: src/workflows/index.ts under tsx, dist/workflows/index.js once compiled.
@@ -31,18 +34,42 @@ export async function createWorker(
   configFile = configPath(),
   /** Interceptors of the worker's own (the lab tests use one to change the world between two steps). */
   interceptors?: WorkerOptions['interceptors'],
+  /** How long running activities may finish after a shutdown signal before they are cancelled (the SDK's default: none). */
+  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'],
 ): Promise<Worker> {
-  return Worker.create({ connection, namespace, taskQueue, ...workflowCode(), activities: createActivities({ configFile }), interceptors });
+  // Encrypted payloads when codec keys are configured (src/codec), as the clients do.
+  const dataConverter = dataConverterFromEnv();
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...workflowCode(),
+    activities: createActivities({ configFile }),
+    interceptors,
+    dataConverter,
+    // Only when given: the SDK refuses an explicit undefined.
+    ...(shutdownGraceTime === undefined ? {} : { shutdownGraceTime }),
+  });
 }
 
 async function main(): Promise<void> {
   const configFile = configPath();
-  const settings = temporalSettings(loadConfig(configFile));
+  const config = loadConfig(configFile);
+  const settings = temporalSettings(config);
+  // Before the connection: the runtime, with its metrics exporter, is installed once per process (docs/monitoring.md).
+  const listen = metricsAddress(config);
+  const metrics = listen && (await (await import('./metrics/start.ts')).startMetrics(listen, configFile, settings));
   const connection = await NativeConnection.connect({ address: settings.address });
-  const worker = await createWorker(connection, settings.namespace, settings.taskQueue, configFile);
+  // On SIGTERM (systemctl stop, docker stop) running activities get a minute
+  // to finish before they are cancelled and retried by the next worker: a
+  // compose up or a dump is not cut off by a routine restart.
+  const worker = await createWorker(connection, settings.namespace, settings.taskQueue, configFile, undefined, '60s');
   console.log(`smokestack worker: ${settings.address} namespace ${settings.namespace}, task queue ${settings.taskQueue}`);
+  console.log(`smokestack worker: ${encryptionStatus().description}`);
+  if (metrics) console.log(`smokestack worker: metrics at ${metrics.url}`);
   await worker.run();
   await connection.close();
+  await metrics?.close();
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

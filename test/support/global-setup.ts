@@ -26,6 +26,11 @@ export default async function setup(project: TestProject) {
   // Where the CLI's and the workers' output is kept for the secrets sweep (test/support/output.ts).
   project.provide('outputDir', mkdtempSync(join(tmpdir(), 'smokestack-test-output-')));
   return async () => {
+    const folder = process.env.SMOKESTACK_RECORD_HISTORIES;
+    if (folder) {
+      const { recordHistories } = await import('./record-histories.ts');
+      console.log(`recorded replay fixtures in ${folder}: ${(await recordHistories(env.client, folder)).join(', ')}`);
+    }
     await env.teardown();
   };
 }

@@ -24,7 +24,7 @@ describe('docker-compose.temporal.yml', () => {
     expect(r.stderr).not.toMatch(/error|invalid|unsupported/i);
     expect(r.status, r.stderr).toBe(0);
     const model = parse(r.stdout);
-    expect(Object.keys(model.services).sort()).toEqual(['postgresql', 'search-attributes', 'temporal', 'temporal-ui', 'worker']);
+    expect(Object.keys(model.services).sort()).toEqual(['codec-server', 'postgresql', 'search-attributes', 'temporal', 'temporal-ui', 'worker']);
     // v2 prints ports as objects, v1 as strings: either way only loopback.
     for (const service of ['temporal', 'temporal-ui']) {
       expect(JSON.stringify(model.services[service].ports), service).toMatch(/127\.0\.0\.1/);
