@@ -6,8 +6,10 @@
 // then proves that later code still replays it (docs/operations.md).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import proto from '@temporalio/proto';
+import { ENCODING } from '../../src/codec/aes-gcm-codec.ts';
 import { OUTCOME } from '../../src/temporal/search-attributes.ts';
 import * as workflows from '../../src/workflows/index.ts';
 
@@ -20,34 +22,68 @@ export interface HistoryFixture {
   history: unknown;
 }
 
-function fixtureName(run: WorkflowExecutionInfo): string {
-  const outcome = run.typedSearchAttributes.get(OUTCOME);
-  return [run.type, run.status.name.toLowerCase(), outcome].filter(Boolean).join('--').replace(/[^\w.-]+/g, '_');
+interface ClosedRun {
+  workflowId: string;
+  runId: string;
+  type: string;
+  status: string;
+  outcome?: string;
+}
+
+/**
+ * Every closed run, newest first, read raw from the visibility API: the
+ * client's own list decodes memos, and the codec's tests leave runs whose
+ * memos only their key could read.
+ */
+async function* closedRuns(client: Client): AsyncGenerator<ClosedRun> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({
+      namespace: client.options.namespace,
+      query: `ExecutionStatus != 'Running'`,
+      nextPageToken,
+    });
+    for (const run of page.executions ?? []) {
+      const outcome = run.searchAttributes?.indexedFields?.[OUTCOME.name]?.data;
+      yield {
+        workflowId: run.execution!.workflowId!,
+        runId: run.execution!.runId!,
+        type: run.type!.name!,
+        status: String(proto.temporal.api.enums.v1.WorkflowExecutionStatus[run.status!]).replace('WORKFLOW_EXECUTION_STATUS_', ''),
+        outcome: outcome ? (JSON.parse(Buffer.from(outcome).toString('utf8')) as string) : undefined,
+      };
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}
+
+function fixtureName(run: ClosedRun): string {
+  return [run.type, run.status.toLowerCase(), run.outcome].filter(Boolean).join('--').replace(/[^\w.-]+/g, '_');
 }
 
 export async function recordHistories(client: Client, folder: string): Promise<string[]> {
-  const newest = new Map<string, WorkflowExecutionInfo>();
-  // Listed newest first, so the first run seen of each kind is kept.
   const registered = new Set(Object.keys(workflows));
-  for await (const run of client.workflow.list({ query: `ExecutionStatus != 'Running'` })) {
+  const encrypted = Buffer.from(ENCODING).toString('base64');
+  mkdirSync(folder, { recursive: true });
+  const written = new Set<string>();
+  // Listed newest first, so the first run seen of each kind is kept.
+  for await (const run of closedRuns(client)) {
     // Only the worker's own workflows: some unit tests run workflows of their own.
     if (!registered.has(run.type)) continue;
     const name = fixtureName(run);
-    if (!newest.has(name)) newest.set(name, run);
-  }
-  mkdirSync(folder, { recursive: true });
-  const written: string[] = [];
-  for (const [name, run] of newest) {
-    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    if (written.has(name)) continue;
+    const json = historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
+    // A run of the codec's tests: replay has no key for it.
+    if (json.includes(encrypted)) continue;
     const fixture: HistoryFixture = {
       workflowId: run.workflowId,
       workflowType: run.type,
-      status: run.status.name,
-      outcome: run.typedSearchAttributes.get(OUTCOME),
-      history: JSON.parse(historyToJSON(history)),
+      status: run.status,
+      outcome: run.outcome,
+      history: JSON.parse(json),
     };
     writeFileSync(join(folder, `${name}.json`), `${JSON.stringify(fixture)}\n`);
-    written.push(name);
+    written.add(name);
   }
-  return written;
+  return [...written];
 }
