@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { historyAsText } from '../support/history.ts';
+import { historyAsText, listRuns } from '../support/history.ts';
 import { LAB_CACHE } from '../support/paths.ts';
 
 let client: Client;
@@ -29,7 +29,7 @@ it('no secret is in any workflow history of the run', async () => {
   expect(secrets.length).toBeGreaterThanOrEqual(5);
   let histories = 0;
   let deploysWithPlans = 0;
-  for await (const run of client.workflow.list()) {
+  for await (const run of listRuns(client)) {
     const text = historyAsText(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory());
     histories++;
     if (text.includes('deployDir')) deploysWithPlans++; // decoded: base64 would hide this, and a secret

@@ -1,11 +1,12 @@
 // Reading a workflow's history as facts about its activities: which ran,
 // how many attempts, and when each was scheduled and closed. Tests assert
 // on these, not on the workflow's own account of itself.
-import type { WorkflowHandle } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 // A default import: Node's ESM loader finds no named exports in this CommonJS package (the benchmarks run outside vitest).
 import proto from '@temporalio/proto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
+import { OUTCOME } from '../../src/temporal/search-attributes.ts';
 
 const { temporal } = proto;
 
@@ -117,3 +118,36 @@ async function decodePayloadsIn(value: unknown, codec: PayloadCodec): Promise<vo
 
 const isPayload = (v: unknown): v is Payload =>
   !!v && typeof v === 'object' && (v as Payload).metadata?.encoding instanceof Uint8Array && (!('data' in v) || (v as Payload).data instanceof Uint8Array);
+
+export interface RunInfo {
+  workflowId: string;
+  runId: string;
+  type: string;
+  /** COMPLETED, FAILED, TERMINATED, ... */
+  status: string;
+  /** The SmokestackOutcome search attribute, when the run set one. */
+  outcome?: string;
+}
+
+/**
+ * Every run matching the query, newest first, read raw from the visibility
+ * API: the client's own list decodes memos, and the codec's tests leave runs
+ * whose memos only their key can read.
+ */
+export async function* listRuns(client: Client, query?: string): AsyncGenerator<RunInfo> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, nextPageToken });
+    for (const run of page.executions ?? []) {
+      const outcome = run.searchAttributes?.indexedFields?.[OUTCOME.name]?.data;
+      yield {
+        workflowId: run.execution!.workflowId!,
+        runId: run.execution!.runId!,
+        type: run.type!.name!,
+        status: String(proto.temporal.api.enums.v1.WorkflowExecutionStatus[run.status!]).replace('WORKFLOW_EXECUTION_STATUS_', ''),
+        outcome: outcome ? (JSON.parse(Buffer.from(outcome).toString('utf8')) as string) : undefined,
+      };
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+}

@@ -8,10 +8,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
-import proto from '@temporalio/proto';
 import { ENCODING } from '../../src/codec/aes-gcm-codec.ts';
-import { OUTCOME } from '../../src/temporal/search-attributes.ts';
 import * as workflows from '../../src/workflows/index.ts';
+import { listRuns, type RunInfo } from './history.ts';
 
 /** What a fixture file holds: the history as `temporal workflow show --output json` prints it, and whose it was. */
 export interface HistoryFixture {
@@ -22,42 +21,7 @@ export interface HistoryFixture {
   history: unknown;
 }
 
-interface ClosedRun {
-  workflowId: string;
-  runId: string;
-  type: string;
-  status: string;
-  outcome?: string;
-}
-
-/**
- * Every closed run, newest first, read raw from the visibility API: the
- * client's own list decodes memos, and the codec's tests leave runs whose
- * memos only their key could read.
- */
-async function* closedRuns(client: Client): AsyncGenerator<ClosedRun> {
-  let nextPageToken: Uint8Array | undefined;
-  do {
-    const page = await client.workflowService.listWorkflowExecutions({
-      namespace: client.options.namespace,
-      query: `ExecutionStatus != 'Running'`,
-      nextPageToken,
-    });
-    for (const run of page.executions ?? []) {
-      const outcome = run.searchAttributes?.indexedFields?.[OUTCOME.name]?.data;
-      yield {
-        workflowId: run.execution!.workflowId!,
-        runId: run.execution!.runId!,
-        type: run.type!.name!,
-        status: String(proto.temporal.api.enums.v1.WorkflowExecutionStatus[run.status!]).replace('WORKFLOW_EXECUTION_STATUS_', ''),
-        outcome: outcome ? (JSON.parse(Buffer.from(outcome).toString('utf8')) as string) : undefined,
-      };
-    }
-    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
-  } while (nextPageToken);
-}
-
-function fixtureName(run: ClosedRun): string {
+function fixtureName(run: RunInfo): string {
   return [run.type, run.status.toLowerCase(), run.outcome].filter(Boolean).join('--').replace(/[^\w.-]+/g, '_');
 }
 
@@ -67,7 +31,7 @@ export async function recordHistories(client: Client, folder: string): Promise<s
   mkdirSync(folder, { recursive: true });
   const written = new Set<string>();
   // Listed newest first, so the first run seen of each kind is kept.
-  for await (const run of closedRuns(client)) {
+  for await (const run of listRuns(client, `ExecutionStatus != 'Running'`)) {
     // Only the worker's own workflows: some unit tests run workflows of their own.
     if (!registered.has(run.type)) continue;
     const name = fixtureName(run);
