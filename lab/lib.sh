@@ -58,6 +58,23 @@ die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 
 # Seconds since the epoch with decimals, for progress timing.
 now() { date +%s.%N; }
+
+# Starts one of the lab's servers in the background (its log and pid file
+# named after it, as down.sh stops it) and waits up to TRIES quarter-seconds
+# for ANSWERS (a function) to say it serves; on time out prints its log and
+# fails. Usage: start_lab_server NAME ANSWERS TRIES COMMAND...
+start_lab_server() {
+  local name=$1 answers=$2 tries=$3
+  shift 3
+  setsid nohup "$@" >"$LAB_STATE/$name.log" 2>&1 </dev/null &
+  echo $! > "$LAB_STATE/$name.pid"
+  for _ in $(seq 1 "$tries"); do
+    "$answers" && return 0
+    sleep 0.25
+  done
+  cat "$LAB_STATE/$name.log" >&2
+  return 1
+}
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1fs", b - a }'; }
 
 # Timings of this lab:up, one "part<TAB>seconds" line each, for bench:lab.

@@ -11,17 +11,12 @@ LAB_CODEC_KEYS="$LAB_STATE/secrets/codec-keys"
 ensure_codec_server() {
   if codec_server_answers; then info "answering on $LAB_CODEC_ENDPOINT"; return; fi
   # The UI is reached as localhost or 127.0.0.1: the browser's Origin is whichever was typed.
-  SMOKESTACK_CODEC_KEYS_FILE="$LAB_CODEC_KEYS" setsid nohup node "$REPO_ROOT/bin/smokestack.js" -c "$REPO_ROOT/smokestack.yml" \
+  start_lab_server codec-server codec_server_answers 60 \
+    env SMOKESTACK_CODEC_KEYS_FILE="$LAB_CODEC_KEYS" node "$REPO_ROOT/bin/smokestack.js" -c "$REPO_ROOT/smokestack.yml" \
     codec-server --port "$LAB_CODEC_PORT" \
     --origin "http://localhost:$TEMPORAL_UI_PORT" "http://127.0.0.1:$TEMPORAL_UI_PORT" \
-    >"$LAB_STATE/codec-server.log" 2>&1 </dev/null &
-  echo $! > "$LAB_STATE/codec-server.pid"
-  for _ in $(seq 1 60); do
-    codec_server_answers && { info "answering on $LAB_CODEC_ENDPOINT (log: $LAB_STATE/codec-server.log)"; return; }
-    sleep 0.25
-  done
-  cat "$LAB_STATE/codec-server.log" >&2
-  die "the codec server did not answer"
+    || die "the codec server did not answer"
+  info "answering on $LAB_CODEC_ENDPOINT (log: $LAB_STATE/codec-server.log)"
 }
 
 # An empty batch decodes to an empty batch.

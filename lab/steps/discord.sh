@@ -5,15 +5,9 @@ LAB_DISCORD_PORT="${LAB_DISCORD_PORT:-5099}"
 
 ensure_discord() {
   if discord_answers; then info "answering on :$LAB_DISCORD_PORT (messages: $LAB_STATE/discord.jsonl)"; return; fi
-  setsid nohup node "$LAB_ROOT/discord/standin.mjs" "$LAB_DISCORD_PORT" "$LAB_STATE/discord.jsonl" \
-    >"$LAB_STATE/discord.log" 2>&1 </dev/null &
-  echo $! > "$LAB_STATE/discord.pid"
-  for _ in $(seq 1 40); do
-    discord_answers && { info "answering on :$LAB_DISCORD_PORT (messages: $LAB_STATE/discord.jsonl)"; return; }
-    sleep 0.25
-  done
-  cat "$LAB_STATE/discord.log" >&2
-  die "the Discord stand-in did not answer"
+  start_lab_server discord discord_answers 40 node "$LAB_ROOT/discord/standin.mjs" "$LAB_DISCORD_PORT" "$LAB_STATE/discord.jsonl" \
+    || die "the Discord stand-in did not answer"
+  info "answering on :$LAB_DISCORD_PORT (messages: $LAB_STATE/discord.jsonl)"
 }
 
 # Anything but a refused connection: it answers 404 to a GET.
