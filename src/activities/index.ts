@@ -1,5 +1,6 @@
 // Every activity the worker registers, bound to the worker's configuration.
 import { configPath } from '../config/load.ts';
+import { allKeptAlive } from './keep-alive.ts';
 import { healthGate } from './host/health.ts';
 import { planDeploy } from './plan.ts';
 import { preflight } from './host/preflight.ts';
@@ -28,8 +29,9 @@ interface ActivityDeps {
   configFile: string;
 }
 
+/** Every activity, kept alive by heartbeats (keep-alive.ts) so that a dead worker is noticed within seconds. */
 export function createActivities(deps: ActivityDeps = { configFile: configPath() }) {
-  return {
+  return allKeptAlive({
     planDeploy: (input: DeployInput) => planDeploy(deps.configFile, input),
     notify: (notice: Notice) => notify(deps.configFile, notice),
     preflight,
@@ -75,7 +77,7 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     transferArchive,
     newestId: (plan: BackupPlan, collection: string) => newestId(deps.configFile, plan, collection),
     smokeCheck,
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

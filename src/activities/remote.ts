@@ -2,6 +2,7 @@
 // command logged (argv only) through the activity logger, and heartbeats so
 // that a dead worker is noticed and its attempt retried elsewhere.
 import { Context } from '@temporalio/activity';
+import { beat, currentContext } from './keep-alive.ts';
 import { HostKeyMismatchError, HostUnreachableError, withHost, type RemoteHost } from '../ssh/executor.ts';
 import type { HostTarget } from '../workflows/types.ts';
 import { failure } from '../workflows/failures.ts';
@@ -27,15 +28,11 @@ function activityLog(line: string): void {
 
 /** Heartbeats every few seconds while work runs, so long remote commands keep the attempt alive. */
 export async function whileHeartbeating<T>(work: Promise<T>, details?: () => unknown): Promise<T> {
-  let ctx: Context | undefined;
-  try {
-    ctx = Context.current();
-  } catch {
-    return work;
-  }
-  const beat = () => ctx!.heartbeat(details?.());
-  beat();
-  const timer = setInterval(beat, 2000);
+  const ctx = currentContext();
+  if (!ctx) return work;
+  const beatNow = () => beat(ctx, details?.());
+  beatNow();
+  const timer = setInterval(beatNow, 2000);
   try {
     return await work;
   } finally {

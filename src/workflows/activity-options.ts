@@ -10,7 +10,7 @@ import {
 import type { Activities } from '../activities/index.ts';
 import { NOT_WORTH_RETRYING } from './failures.ts';
 import type { DeployPlan } from './types.ts';
-import { DUMP_TIMEOUT_SECONDS, heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS, SMOKE_TEST_TIMEOUT_SECONDS } from './timeouts.ts';
+import { DUMP_TIMEOUT_SECONDS, heartbeatTimeoutSeconds, longActivityTimeoutSeconds, QUICK_ACTIVITY_TIMEOUT_SECONDS, QUICK_HEARTBEAT_TIMEOUT_SECONDS, SMOKE_TEST_TIMEOUT_SECONDS } from './timeouts.ts';
 
 // A cancelled run waits for the running step to stop before it compensates:
 // a restore must never race a `compose up` still running on the host.
@@ -20,6 +20,7 @@ const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
 export const quickActivities = () =>
   proxyActivities<Activities>({
     startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`,
+    heartbeatTimeout: `${QUICK_HEARTBEAT_TIMEOUT_SECONDS}s`,
     cancellationType,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 6, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
   });
@@ -61,6 +62,7 @@ export const housekeepingActivities = () =>
 export const smokeActivities = () =>
   proxyActivities<Activities>({
     startToCloseTimeout: `${SMOKE_TEST_TIMEOUT_SECONDS}s`,
+    heartbeatTimeout: `${QUICK_HEARTBEAT_TIMEOUT_SECONDS}s`,
     cancellationType,
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 3, nonRetryableErrorTypes: NOT_WORTH_RETRYING },
   });

@@ -19,12 +19,16 @@ import type { Activities } from '../activities/index.ts';
 import { deploy } from './deploy.ts';
 import { deployWorkflowId, deviceOnlineSignal, deviceProgressQuery } from './definitions.ts';
 import { messageOf } from './failures.ts';
-import { QUICK_ACTIVITY_TIMEOUT_SECONDS } from './timeouts.ts';
+import { QUICK_ACTIVITY_TIMEOUT_SECONDS, QUICK_HEARTBEAT_TIMEOUT_SECONDS } from './timeouts.ts';
 import type { DeployResult, DeviceReport, DeviceUpdateInput } from './types.ts';
 
 // An offline device is an answer, not a failure: one attempt per probe, and
 // the next probe is the retry.
-const { probeHost } = proxyActivities<Activities>({ startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`, retry: { maximumAttempts: 1 } });
+const { probeHost } = proxyActivities<Activities>({
+  startToCloseTimeout: `${QUICK_ACTIVITY_TIMEOUT_SECONDS}s`,
+  heartbeatTimeout: `${QUICK_HEARTBEAT_TIMEOUT_SECONDS}s`,
+  retry: { maximumAttempts: 1 },
+});
 
 const FIRST_PAUSE_SECONDS = 10;
 /** Keeps a long wait's history short: the wait goes on in a new run, its start carried over. */

@@ -26,6 +26,14 @@ export const longActivityTimeoutSeconds = (healthTimeoutSeconds: number): number
  */
 export const QUICK_ACTIVITY_TIMEOUT_SECONDS = 180;
 
+/**
+ * A quick step's worker is taken for dead after this long without a
+ * heartbeat, and the step retried elsewhere (every activity heartbeats every
+ * few seconds from its start: src/activities/keep-alive.ts). Without it a
+ * dead worker cost the step's whole budget above.
+ */
+export const QUICK_HEARTBEAT_TIMEOUT_SECONDS = 20;
+
 /** How long the running version may take to look healthy in preflight (it may be mid-restart). */
 export const CURRENT_HEALTH_GRACE_SECONDS = 15;
 

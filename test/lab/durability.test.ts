@@ -1,19 +1,23 @@
 // Durability on dev-cloud: the worker is SIGKILLed mid-deploy and a new one
 // finishes the job; the host's link is cut mid-deploy and the deploy still
-// ends whole. (No secret reaches any history or output: zz-secrets-sweep.)
+// ends whole; the worker is killed during a quick step and the step is
+// retried as soon as its heartbeats stop. (No secret reaches any history or
+// output: zz-secrets-sweep.)
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import type { DeployResult } from '../../src/workflows/types.ts';
-import { activityRuns } from '../support/history.ts';
+import { activityRuns, only } from '../support/history.ts';
 import { composeCalls, expectAppsRun, hostContainer, isCompose, onHost, resetHost, type ComposeCall, type LabHost } from '../support/lab.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
 
+const { temporal } = proto;
 const taskQueue = `test-${randomUUID()}`;
 const address = inject('temporalAddress');
 let client: Client;
@@ -57,6 +61,17 @@ async function composeUpRunning(host: LabHost, sinceMs: number): Promise<Compose
     await sleep(50);
   }
   throw new Error(`no compose up ever ran on ${host}`);
+}
+
+/** Waits until a worker has picked up the activity (it runs; it was not merely scheduled). */
+async function activityStarted(handle: WorkflowHandle, type: string) {
+  for (let i = 0; i < 1200; i++) {
+    const { raw } = await handle.describe();
+    const pending = raw.pendingActivities?.find((a) => a.activityType?.name === type);
+    if (pending?.state === temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED) return;
+    await sleep(25);
+  }
+  throw new Error(`activity ${type} never started`);
 }
 
 function stackHealthy() {
@@ -107,5 +122,22 @@ describe('durability', () => {
     // The cut was noticed, not slept through: an attempt failed or timed out and was retried.
     const noticed = (await activityRuns(handle)).filter((r) => r.attempt > 1 || r.timeoutType);
     expect(noticed.length, 'an activity retried after the cut').toBeGreaterThan(0);
+  });
+
+  it('the worker is killed during a quick step (preflight): the step is retried once its heartbeats stop, not after its whole budget', async () => {
+    // One worker, the one that dies.
+    for (const w of workers) await w.kill('SIGKILL');
+    await startWorker();
+    const handle = await startDeploy('v1');
+    await activityStarted(handle, 'preflight');
+    await workers.at(-1)!.kill('SIGKILL');
+    await startWorker();
+    const result = (await handle.result()) as DeployResult;
+    expect(result.outcome).toBe('succeeded');
+    await expectAppsRun('dev-cloud', 'v1');
+    // Retried because its heartbeats stopped (20 s), not because its 180 s start-to-close ran out.
+    const preflight = only(await activityRuns(handle), 'preflight');
+    expect(preflight.attempt).toBe(2);
+    expect(preflight.retriedAfter).toBe('timeout TIMEOUT_TYPE_HEARTBEAT');
   });
 });
