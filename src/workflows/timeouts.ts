@@ -41,9 +41,10 @@ export const CURRENT_HEALTH_GRACE_SECONDS = 15;
 export const RELEASE_TIMEOUT_SECONDS = 90;
 
 /**
- * A dead worker is noticed within this long, and its activity retried
- * elsewhere. An activity heartbeats only once connected, so the SSH connect
- * timeout must fit within it.
+ * A long step's dead worker is noticed within this long, and its activity
+ * retried elsewhere. It still fits the SSH connect timeout, as it had to
+ * when activities began to heartbeat only once connected; they now beat
+ * from their start (src/activities/keep-alive.ts), so the margin is spare.
  */
 export const heartbeatTimeoutSeconds = (connectTimeoutSeconds: number): number => Math.max(20, connectTimeoutSeconds + 10);
 
