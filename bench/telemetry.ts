@@ -68,6 +68,11 @@ export async function findSeed(client: MongoClient, targetBytes: number): Promis
   const marker = await client.db(SEED_DATABASE).collection<Marker>(MARKER.collection).findOne({ _id: MARKER._id });
   if (!marker || marker.version !== SEED_VERSION || marker.targetBytes !== targetBytes) return undefined;
   const { bsonBytes, counts, bytes, indexes, seconds, at } = marker;
+  // Restored without its indexes (a documents-only mongorestore by hand), it is no seed: the restores would build none.
+  for (const index of indexes) {
+    const dot = index.indexOf('.');
+    if (!(await client.db(SEED_DATABASE).collection(index.slice(0, dot)).indexExists(index.slice(dot + 1)))) return undefined;
+  }
   return { targetBytes, bsonBytes, counts, bytes, indexes, seconds, at };
 }
 
