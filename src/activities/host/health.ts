@@ -7,6 +7,7 @@ import { containerHasProcess, containerLogs, inspectContainers } from '../../com
 import { httpStatus, tailscaleStatus } from '../../commands/files.ts';
 import type { RemoteHost } from '../../ssh/executor.ts';
 import type { DeployPlan, ServiceHealth, ServiceImage } from '../../workflows/types.ts';
+import { beat } from '../keep-alive.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { jsonLines, lastLines } from '../output.ts';
 import { unhealthyFailure } from '../../workflows/failures.ts';
@@ -34,7 +35,7 @@ export async function healthGate(plan: DeployPlan, expected: ServiceImage[]): Pr
   const deadline = resumed?.deadline ?? Date.now() + plan.health.timeoutSeconds * 1000;
   return onHost(plan.host, async (host) => {
     for (;;) {
-      ctx.heartbeat({ deadline } satisfies GateHeartbeat);
+      beat(ctx, { deadline } satisfies GateHeartbeat);
       // One look may take a while when a probe hangs: keep the attempt alive meanwhile.
       const report = await whileHeartbeating(checkStack(host, plan, expected), () => ({ deadline }) satisfies GateHeartbeat);
       if (report.healthy) return report.services;
