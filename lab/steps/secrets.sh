@@ -12,5 +12,14 @@ ensure_secrets() {
     "$(head -c 51 /dev/urandom | base64 | tr -d '/+=' | head -c 68)" > "$dir/discord-webhook-url")
   # The payload encryption key of the demo's worker, CLI and codec server (docs/encryption.md).
   [ -s "$dir/codec-keys" ] || (umask 077; printf 'lab-1:%s\n' "$(head -c 32 /dev/urandom | base64)" > "$dir/codec-keys")
+  # The approvers' SSH keys (docs/promotion.md): bob and carol are listed in
+  # the allowed signers file the lab config names; mallory is no approver.
+  mkdir -p "$dir/approvers"; chmod 700 "$dir/approvers"
+  for name in bob carol mallory; do
+    [ -s "$dir/approvers/$name" ] || ssh-keygen -q -t ed25519 -N '' -C "$name@lab" -f "$dir/approvers/$name"
+  done
+  [ -s "$dir/approvers/allowed_signers" ] || for name in bob carol; do
+    printf '%s namespaces="smokestack-approval" %s\n' "$name" "$(cut -d' ' -f1,2 "$dir/approvers/$name.pub")"
+  done > "$dir/approvers/allowed_signers"
   info "$dir"
 }

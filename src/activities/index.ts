@@ -2,7 +2,9 @@
 import { configPath } from '../config/load.ts';
 import { allKeptAlive } from './keep-alive.ts';
 import { healthGate } from './host/health.ts';
-import { planDeploy } from './plan.ts';
+import { planDeploy, workerConfig } from './plan.ts';
+import { checkSignature } from '../signatures/check.ts';
+import type { ChangeRequest } from '../workflows/signed-statement.ts';
 import { preflight } from './host/preflight.ts';
 import { holdServices, pullImages, releaseServices, startStack, uploadStack } from './host/stack.ts';
 import { captureRollbackPoint, restoreRollbackPoint } from './host/rollback.ts';
@@ -32,7 +34,8 @@ interface ActivityDeps {
 /** Every activity, kept alive by heartbeats (keep-alive.ts) so that a dead worker is noticed within seconds. */
 export function createActivities(deps: ActivityDeps = { configFile: configPath() }) {
   return allKeptAlive({
-    planDeploy: (input: DeployInput) => planDeploy(deps.configFile, input),
+    planDeploy: (input: DeployInput, options?: { authorize?: boolean }) => planDeploy(deps.configFile, input, options),
+    checkSignature: (signed: unknown) => checkSignature(workerConfig(deps.configFile), signed),
     notify: (notice: Notice) => notify(deps.configFile, notice),
     preflight,
     captureRollbackPoint,
@@ -55,7 +58,7 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     resolveDigests,
     pointTags,
     restoreTags,
-    planBackup: (input: BackupInput) => planBackup(deps.configFile, input),
+    planBackup: (input: BackupInput, change?: ChangeRequest) => planBackup(deps.configFile, input, change),
     takeBackup: (plan: BackupPlan, id: string, trigger: BackupManifest['trigger']) => takeBackup(deps.configFile, plan, id, trigger),
     copyOffHost,
     listBackups,

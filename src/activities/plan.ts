@@ -7,6 +7,7 @@ import type { DeployInput, DeployPlan, HostTarget } from '../workflows/types.ts'
 import { checkSecrets } from './secrets.ts';
 import { sha256 } from './hash.ts';
 import { failure } from '../workflows/failures.ts';
+import { authorizeChange } from './approval/signatures.ts';
 
 /** How the worker reaches an environment's host: never the key itself, only its path. */
 export function hostTargetOf(env: EnvironmentConfig): HostTarget {
@@ -30,8 +31,12 @@ export function workerConfig(configFile: string): Config {
   }
 }
 
-/** Plans a deploy from the configuration file the worker was started with. */
-export async function planDeploy(configFile: string, input: DeployInput): Promise<DeployPlan> {
+/**
+ * Plans a deploy from the configuration file the worker was started with.
+ * The deploy's own plan (`authorize`) also checks that this run may change
+ * the environment: a protected one only by a promotion or a signed request.
+ */
+export async function planDeploy(configFile: string, input: DeployInput, options: { authorize?: boolean } = {}): Promise<DeployPlan> {
   if (!VERSION_PATTERN.test(input.version)) {
     throw failure('InvalidInput', `version "${input.version}" is not an image tag`);
   }
@@ -41,8 +46,13 @@ export async function planDeploy(configFile: string, input: DeployInput): Promis
     throw failure('InvalidInput', `unknown environment "${input.environment}"; known: ${Object.keys(config.environments).join(', ')}`);
   }
   checkSecrets(env.secrets);
+  const digests = input.images?.map((image) => image.digest ?? image.imageId).sort();
+  const authority = options.authorize
+    ? await authorizeChange(config, { action: 'deploy', environment: input.environment, version: input.version, digests }, input.authorization)
+    : undefined;
   return {
     environment: input.environment,
+    ...(authority ? { authority } : {}),
     kind: env.kind,
     version: input.version,
     host: hostTargetOf(env),

@@ -13,13 +13,28 @@ import type { TemporalSettings } from '../temporal/connection.ts';
 
 const write = (line: string) => console.log(line);
 
+/** A protected environment (production) changes outside a promotion only with an approver's signature. */
+const withSigning = (command: Command): Command =>
+  command
+    .option('--sign', "sign the request with your SSH key: a protected environment (production) changes only with an approver's signature, or through a promotion", false)
+    .option('--as <name>', 'who signs, as listed in promotion.approvers (default: $GITHUB_ACTOR, else $USER)')
+    .option('--key <file>', 'your SSH key: a private key, or its .pub with the key in ssh-agent (default: $SMOKESTACK_SIGNING_KEY, else ~/.ssh/id_ed25519)')
+    .option('--reason <why>', 'why, for the record (signed, with --sign)');
+
+interface SignOpts {
+  sign: boolean;
+  as?: string;
+  key?: string;
+  reason?: string;
+}
+
 const program = new Command('smokestack')
   .description('Durable deployments for Smart Smoker')
   .addOption(new Option('-c, --config <file>', 'configuration file').env('SMOKESTACK_CONFIG').default('smokestack.yml'))
   .showHelpAfterError();
 
-program
-  .command('deploy')
+withSigning(program
+  .command('deploy'))
   .description('deploy a version of the stack to an environment')
   .argument('<environment>', 'environment name from the configuration')
   .requiredOption('-v, --version <tag>', 'image tag to deploy')
@@ -31,11 +46,15 @@ program
     'deploy even though the running version fails its own health check; a failure then restores it without requiring it to pass',
     false,
   )
-  .action(async (environment: string, opts: { version: string; wait: boolean; queue: boolean; requestedBy?: string; allowUnhealthyCurrent: boolean }) => {
+  .action(async (environment: string, opts: SignOpts & { version: string; wait: boolean; queue: boolean; requestedBy?: string; allowUnhealthyCurrent: boolean }) => {
     const config = await loadChosenConfig();
     const { deployRequest } = await import('./input.ts');
     const input = deployRequest(config, environment, opts.version, opts.requestedBy);
     if (opts.allowUnhealthyCurrent) input.allowUnhealthyCurrent = true;
+    const { changeAuthorization } = await import('./signing.ts');
+    const { temporalSettings } = await import('../temporal/connection.ts');
+    const authorization = await changeAuthorization(config, temporalSettings(config).namespace, { action: 'deploy', environment, version: input.version }, opts, write);
+    if (authorization) input.authorization = authorization;
     const { runDeploy } = await import('./deploy-command.ts');
     await withClient(config, async (client, settings) => {
       process.exitCode = (await runDeploy(client, settings, input, { wait: opts.wait, queue: opts.queue }, write)).exitCode;
@@ -64,21 +83,30 @@ program
     });
   });
 
-program
-  .command('rollback')
+withSigning(program
+  .command('rollback'))
   .description('redeploy a recent successful version of an environment by its recorded digests')
   .argument('<environment>', 'environment name from the configuration')
   .option('-t, --to <version>', 'the version to return to (default: the one before the current)')
   .option('-w, --wait', 'follow the rollback to its end', false)
   .option('--requested-by <who>', 'who asked, for the record', process.env.GITHUB_ACTOR ?? process.env.USER)
-  .action(async (environment: string, opts: { to?: string; wait: boolean; requestedBy?: string }) => {
+  .action(async (environment: string, opts: SignOpts & { to?: string; wait: boolean; requestedBy?: string }) => {
     const config = await loadChosenConfig();
     const { deployRequest } = await import('./input.ts');
     deployRequest(config, environment, opts.to ?? 'latest');
+    const { changeAuthorization } = await import('./signing.ts');
+    const { isProtected } = await import('../config/protection.ts');
+    const { InputError } = await import('./input.ts');
+    if (isProtected(config, environment) && !opts.sign) {
+      throw new InputError(`${environment} is protected: a rollback there needs an approver's signed request: add --sign --as NAME --reason "…" [--key FILE] (docs/promotion.md)`);
+    }
     const { rollbackRequest } = await import('./rollback-command.ts');
     const { runDeploy } = await import('./deploy-command.ts');
     await withClient(config, async (client, settings) => {
       const input = await rollbackRequest(client, environment, opts.to, opts.requestedBy);
+      const digests = input.images?.map((image) => image.digest ?? image.imageId).sort();
+      const authorization = await changeAuthorization(config, settings.namespace, { action: 'deploy', environment, version: input.version, digests }, opts, write);
+      if (authorization) input.authorization = authorization;
       write(`rolling ${environment} back to ${input.version} (${input.images?.length ?? 0} images by digest)`);
       process.exitCode = (await runDeploy(client, settings, input, { wait: opts.wait }, write)).exitCode;
     });
@@ -105,22 +133,39 @@ program
 for (const answer of ['approve', 'reject'] as const) {
   program
     .command(answer)
-    .description(`${answer} the pending promotion of RELEASE (approvers only; the requester may not approve)`)
+    .description(`${answer} the pending promotion of RELEASE with your SSH key (approvers only; the requester may not approve)`)
     .argument('<release>', 'the release waiting for approval')
-    .requiredOption('-r, --reason <why>', 'why, for the record')
-    .option('--as <name>', 'who answers (default: $GITHUB_ACTOR, else $USER)', whoAmI())
-    .action(async (release: string, opts: { reason: string; as?: string }) => {
+    .requiredOption('-r, --reason <why>', 'why, for the record (signed)')
+    .option('--as <name>', 'who answers, as listed in promotion.approvers (default: $GITHUB_ACTOR, else $USER)')
+    .option('--key <file>', 'your SSH key: a private key, or its .pub with the key in ssh-agent (default: $SMOKESTACK_SIGNING_KEY, else ~/.ssh/id_ed25519)')
+    .option('--print-signal', "print the signed answer as JSON for the Web UI's \"Send a Signal\" instead of sending it", false)
+    .action(async (release: string, opts: { reason: string; as?: string; key?: string; printSignal: boolean }) => {
       const config = await loadChosenConfig();
       await promotionConfigOf(config);
       await checkRelease(release);
-      const { InputError } = await import('./input.ts');
-      if (!opts.as) throw new InputError('who answers is unknown: pass --as NAME');
+      const { requireReason, signerName, signingKey } = await import('./signing.ts');
+      const options = { by: signerName(opts.as), reason: requireReason(opts.reason, `an ${answer}`), keyFile: signingKey(opts.key), printSignal: opts.printSignal };
       const { answerPromotion } = await import('./promote-command.ts');
-      await withClient(config, async (client) => {
-        process.exitCode = await answerPromotion(client, answer, release, opts.as!, opts.reason, write);
+      await withClient(config, async (client, settings) => {
+        process.exitCode = await answerPromotion(client, settings, answer, release, options, write);
       });
     });
 }
+
+program
+  .command('audit')
+  .description("check every signed answer and signed request of RELEASE again, against the approvers' keys in this configuration")
+  .argument('<release>', 'the release, e.g. v1.4.0')
+  .addHelpText('after', '\nExample:\n  smokestack audit v1.4.0\n\nExit codes: 0 every signature good, 1 a signature is bad, 2 bad input, 6 Temporal unreachable.')
+  .action(async (release: string) => {
+    const config = await loadChosenConfig();
+    await promotionConfigOf(config);
+    await checkRelease(release);
+    const { runAudit } = await import('./audit-command.ts');
+    await withClient(config, async (client) => {
+      process.exitCode = await runAudit(client, config, release, write);
+    });
+  });
 
 program
   .command('device-online')
@@ -167,20 +212,32 @@ program
     });
   });
 
-program
-  .command('restore')
+withSigning(program
+  .command('restore'))
   .description("restore ENV's database from a backup (the newest unless --backup): prints the plan, and runs it only with --yes")
   .argument('<environment>', 'environment name from the configuration (one with a database)')
   .option('-b, --backup <id>', 'the backup to restore (see `smokestack backups ENV`)')
   .option('-y, --yes', 'run the restore: the live database is replaced (a safety backup is taken first)', false)
   .option('-w, --wait', 'follow the restore to its end', false)
   .option('--requested-by <who>', 'who asked, for the record', whoAmI())
-  .action(async (environment: string, opts: { backup?: string; yes: boolean; wait: boolean; requestedBy?: string }) => {
+  .action(async (environment: string, opts: SignOpts & { backup?: string; yes: boolean; wait: boolean; requestedBy?: string }) => {
     const config = await loadChosenConfig();
     await checkBackedUp(config, environment);
     const { runRestore } = await import('./backup-command.ts');
+    const { changeAuthorization } = await import('./signing.ts');
+    const { InputError } = await import('./input.ts');
+    const { isProtected } = await import('../config/protection.ts');
+    if (opts.yes && opts.sign && !opts.backup) throw new InputError('a signed restore names its backup: --backup ID (see `smokestack backups ENV`)');
+    if (opts.yes && isProtected(config, environment) && !opts.backup) {
+      throw new InputError(`${environment} is protected: a restore there names its backup (--backup ID) and needs an approver's signed request (--sign --as NAME --reason "…")`);
+    }
+    const { temporalSettings } = await import('../temporal/connection.ts');
+    const authorization = opts.yes
+      ? await changeAuthorization(config, temporalSettings(config).namespace, { action: 'restore', environment, backupId: opts.backup }, opts, write)
+      : undefined;
     await withClient(config, async (client, settings) => {
-      process.exitCode = await runRestore(client, settings, { environment, backupId: opts.backup, requestedBy: opts.requestedBy }, { yes: opts.yes, wait: opts.wait }, write);
+      const input = { environment, backupId: opts.backup, requestedBy: opts.requestedBy, ...(authorization ? { authorization } : {}) };
+      process.exitCode = await runRestore(client, settings, input, { yes: opts.yes, wait: opts.wait }, write);
     });
   });
 
@@ -200,8 +257,8 @@ program
     });
   });
 
-const migrate = program
-  .command('migrate')
+const migrate = withSigning(program
+  .command('migrate'))
   .description("move a database to another host once (the old cloud Pi to prod-cloud), losing nothing: prints the plan, and runs it only with --yes")
   .option('--from <environment>', 'the environment whose database moves (e.g. smokecloud)')
   .option('--to <environment>', 'where it moves (e.g. prod-cloud)')
@@ -210,9 +267,15 @@ const migrate = program
   .option('-w, --wait', 'follow the migration to its end', false)
   .option('--force', 'migrate a source that was migrated already (its target is overwritten with the source\'s data)', false)
   .option('--requested-by <who>', 'who asked, for the record', whoAmI())
-  .action(async (opts: { from?: string; to?: string; dryRun: boolean; yes: boolean; wait: boolean; force: boolean; requestedBy?: string }) => {
+  .action(async (opts: SignOpts & { from?: string; to?: string; dryRun: boolean; yes: boolean; wait: boolean; force: boolean; requestedBy?: string }) => {
     const config = await loadChosenConfig();
-    const input = await migrationInput(config, opts);
+    const input: import('../workflows/types.ts').MigrateInput = await migrationInput(config, opts);
+    if (opts.yes) {
+      const { changeAuthorization } = await import('./signing.ts');
+      const { temporalSettings } = await import('../temporal/connection.ts');
+      const authorization = await changeAuthorization(config, temporalSettings(config).namespace, { action: 'migrate', environment: input.to, from: input.from }, opts, write);
+      if (authorization) input.authorization = authorization;
+    }
     const { runMigrate } = await import('./migrate-command.ts');
     await withClient(config, async (client, settings) => {
       process.exitCode = await runMigrate(client, settings, input, { yes: opts.yes, wait: opts.wait, force: opts.force }, write);

@@ -11,6 +11,7 @@ import { checkTemporal } from '../doctor/temporal-checks.ts';
 import { checkHost } from '../doctor/host-checks.ts';
 import { checkRegistry } from '../doctor/registry-check.ts';
 import { checkWebhook } from '../doctor/webhook-check.ts';
+import { checkApprovers } from '../doctor/approvers-check.ts';
 import { doctorExitCode, fail, ok, renderLine, type CheckLine } from '../doctor/lines.ts';
 
 export async function runDoctor(configFile: string, write: (line: string) => void): Promise<number> {
@@ -38,11 +39,13 @@ export async function runDoctor(configFile: string, write: (line: string) => voi
   const temporal = checkTemporal(temporalSettings(config));
   const hosts = Object.entries(config.environments).map(([name, env]) => checkHost(name, env, { oftenOff: oftenOff.has(name) }));
   const registry = config.promotion ? checkRegistry(config.promotion.registry.url) : undefined;
+  const approvers = config.promotion ? checkApprovers(config.promotion) : undefined;
 
   try {
     print(await temporal);
     for (const host of hosts) print(await host);
     if (registry) print([await registry]);
+    if (approvers) print(await approvers);
     print([checkWebhook(config)]);
   } finally {
     await closeIdleConnections();

@@ -20,6 +20,8 @@ import { EXIT } from './exit-codes.ts';
 import { progressPrinter, stepLine } from './render.ts';
 import { describeRecorded } from './status-command.ts';
 import { runUrl, type TemporalSettings } from '../temporal/connection.ts';
+import { digestList, SIGNATURE_NAMESPACE, type AnswerStatement } from '../workflows/signed-statement.ts';
+import { signStatement } from './signing.ts';
 
 type Write = (line: string) => void;
 
@@ -94,10 +96,22 @@ function failedResult(error: unknown): PromotionResult | undefined {
   return cause instanceof ApplicationFailure ? (cause.details?.[0] as PromotionResult | undefined) : undefined;
 }
 
-/** Answers the pending promotion of `release`; a refused answer (not an approver, own release) exits 2 with the reason. */
-export async function answerPromotion(client: Client, answer: 'approve' | 'reject', release: string, by: string, reason: string, write: Write): Promise<number> {
+/** How an approver answers: who signs, why, with which key, and whether to print the signal instead of sending it. */
+export interface AnswerOptions {
+  by: string;
+  reason: string;
+  keyFile: string;
+  printSignal: boolean;
+}
+
+/**
+ * Answers the pending promotion of `release` with a signed statement bound to
+ * that run and its candidate's digests. A refused answer exits 2 with why.
+ */
+export async function answerPromotion(client: Client, settings: TemporalSettings, answer: 'approve' | 'reject', release: string, options: AnswerOptions, write: Write): Promise<number> {
   const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
-  if ((await describeRecorded(handle))?.status.name !== 'RUNNING') {
+  const desc = await describeRecorded(handle);
+  if (desc?.status.name !== 'RUNNING') {
     write(`no promotion is running: nothing to ${answer}`);
     return EXIT.failed;
   }
@@ -106,9 +120,39 @@ export async function answerPromotion(client: Client, answer: 'approve' | 'rejec
     write(`refused: the running promotion is of ${progress.release}, not ${release}`);
     return EXIT.invalid;
   }
+  if (!progress.candidate || progress.phase !== 'waiting for approval') {
+    write(`refused: the promotion of ${release} is not waiting for approval (${progress.phase})`);
+    return EXIT.invalid;
+  }
+  const statement: AnswerStatement = {
+    purpose: SIGNATURE_NAMESPACE,
+    v: 1,
+    kind: 'promotion-answer',
+    namespace: settings.namespace,
+    workflowId: PROMOTION_WORKFLOW_ID,
+    runId: desc.runId,
+    release,
+    digests: digestList(progress.candidate.images),
+    decision: answer,
+    signer: options.by,
+    reason: options.reason,
+    at: new Date().toISOString(),
+  };
+  write(`signing as ${options.by} with ${options.keyFile}: ${answer} ${release} (run ${desc.runId}), requested by ${progress.requestedBy ?? 'unknown'}:`);
+  for (const image of statement.digests) write(`  ${image}`);
+  const signed = await signStatement(statement, options.keyFile);
+  if (options.printSignal) {
+    write(`paste into the Web UI's "Send a Signal" (signal name: ${answer}), within 15 minutes:`);
+    write(JSON.stringify(signed));
+    return EXIT.succeeded;
+  }
   try {
-    const decision = await handle.executeUpdate(answer === 'approve' ? approveUpdate : rejectUpdate, { args: [{ by, reason }] });
-    write(`${release} ${decision.decision} by ${decision.by}: ${decision.reason}`);
+    const outcome = await handle.executeUpdate(answer === 'approve' ? approveUpdate : rejectUpdate, { args: [signed] });
+    if (!outcome.accepted) {
+      write(`refused: ${outcome.why}`);
+      return EXIT.invalid;
+    }
+    write(`${release} ${outcome.decision.decision} by ${outcome.decision.by} (${outcome.decision.fingerprint ?? 'unsigned'}): ${outcome.decision.reason}`);
     return EXIT.succeeded;
   } catch (err) {
     if (!(err instanceof WorkflowUpdateFailedError)) throw err;
@@ -138,7 +182,9 @@ export async function showPromotionStatus(client: Client, settings: TemporalSett
     write(`  approve: ${approveCommand(p.release)}`);
   }
   if (p.decision) write(`  ${p.decision.decision} by ${p.decision.by} at ${new Date(p.decision.at).toISOString()} (${p.decision.via}): ${p.decision.reason}`);
-  for (const r of p.refused) write(`  refused ${r.answer} from ${r.by} at ${new Date(r.at).toISOString()}: ${r.why}`);
+  if (p.decision?.fingerprint) write(`  signed at ${p.decision.signedAt} with ${p.decision.fingerprint}`);
+  for (const r of p.refused) write(`  refused ${r.answer} from ${r.by || 'an unreadable answer'} at ${new Date(r.at).toISOString()}: ${r.why}`);
+  if ((p.refusedCount ?? 0) > p.refused.length) write(`  (${p.refusedCount! - p.refused.length} older refused answers not kept)`);
   for (const step of p.steps) write(stepLine(step));
   for (const device of p.devices) {
     // A device being waited for knows more than its parent: ask it.

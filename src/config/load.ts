@@ -43,6 +43,9 @@ export function parseConfig(raw: unknown, file: string): Config {
   }
   const discord = parsed.data.notifications?.discord;
   if (discord) discord.webhook = resolveSecretPath(discord.webhook, base);
+  const promotion = parsed.data.promotion;
+  if (promotion?.allowedSignersFile) promotion.allowedSignersFile = expandPath(promotion.allowedSignersFile, base);
+  if (parsed.data.stateDir) parsed.data.stateDir = expandPath(parsed.data.stateDir, base);
   if (problems.length > 0) throw new ConfigError(file, problems);
   return parsed.data;
 }

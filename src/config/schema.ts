@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { HEALTH_TIMEOUT_SECONDS } from '../workflows/timeouts.ts';
 import type { SecretRef, ServiceCheck, SmokeTestCheck } from '../workflows/types.ts';
 import { envWritable, NOT_ENV_WRITABLE } from './env-file.ts';
+import { PUBLIC_KEY } from '../signatures/public-key.ts';
 
 /** Docker's tag grammar: what a --version may be. Nothing else reaches a host. */
 export const VERSION_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -169,6 +170,12 @@ export const environmentSchema = z
       .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub)')
       .optional()
       .describe("The host's SSH key fingerprint. When set, a host presenting any other key is refused."),
+    protected: z
+      .boolean()
+      .default(false)
+      .describe(
+        'Production: changed only by a promotion, or by a deploy, rollback, restore or migration that carries an approver\'s signed request (--sign). promotion.to and promotion.devices are protected whatever this says (docs/promotion.md).',
+      ),
     deployDir: z.string().regex(ABSOLUTE_PATH, 'must be an absolute path').describe('Directory on the host holding the stack.'),
     composeFile: z.string().min(1).describe('Local compose file, relative to this config file; uploaded unchanged.'),
     extraFiles: z
@@ -233,6 +240,16 @@ const isTimeZone = (zone: string): boolean => {
 const repositoryName = () =>
   z.string().regex(/^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/, 'must be a repository name like owner/image');
 const personName = () => z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$/, 'must be a user name (letters, digits, "_", ".", "@", "-")');
+const publicKey = () =>
+  z
+    .string()
+    .regex(PUBLIC_KEY, 'must be an OpenSSH public key line, e.g. "ssh-ed25519 AAAA… bob@laptop" (the .pub file)')
+    .describe("The approver's SSH public key: their answers are signed with its private half (ssh-keygen -Y sign).");
+const approverSchema = z
+  .union([personName(), z.object({ name: personName(), key: publicKey() }).strict()], {
+    error: 'must be a name, or { name: NAME, key: "ssh-ed25519 AAAA…" }',
+  })
+  .describe('A name (its key then comes from allowedSignersFile), or { name, key } with the public key inline.');
 const tcpPort = () => z.number().int().min(1).max(65535);
 
 const rolloutSchema = z
@@ -276,7 +293,15 @@ export const promotionSchema = z
       .array(repositoryName())
       .min(1)
       .describe("The application's own repositories, tagged with each release (not infrastructure images such as mongo)."),
-    approvers: z.array(personName()).min(1).describe('Who may approve or reject a promotion. Names are self-declared: see docs/promotion.md.'),
+    approvers: z
+      .array(approverSchema)
+      .min(1)
+      .describe('Who may approve or reject a promotion, each with an SSH public key: an answer counts only when signed by the key listed for its signer (docs/promotion.md).'),
+    allowedSignersFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("A file of allowed-signers lines, as git's gpg.ssh.allowedSignersFile (`NAME[,NAME…] [options] ssh-ed25519 AAAA…`): more keys for the approvers named above. ~ and ${VAR} are expanded; relative to this config file."),
     allowSelfApproval: z.boolean().default(false).describe("Whether the person who requested a promotion may approve it (GitHub's prevent self-review, off)."),
     approvalTimeoutSeconds: z
       .number()
@@ -409,6 +434,11 @@ export const configSchema = z
     migration: migrationSchema
       .optional()
       .describe('The one-time move of a database to another host: `smokestack migrate` (docs/migration.md).'),
+    stateDir: z
+      .string()
+      .min(1)
+      .optional()
+      .describe("Where the worker keeps its own small records (the signed requests it has used, so that none is used twice). Default: /var/lib/smokestack as root, else ~/.local/state/smokestack. ~ and ${VAR} are expanded."),
     metrics: z
       .object({
         address: z
@@ -447,6 +477,10 @@ export const configSchema = z
     need(p.from, 'from');
     need([p.to], 'to', 'cloud');
     need(p.devices, 'devices', 'device');
+    const names = p.approvers.map((a) => (typeof a === 'string' ? a : a.name).toLowerCase());
+    names.forEach((name, i) => {
+      if (names.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['promotion', 'approvers', i], message: `"${name}" is listed twice` });
+    });
   });
 
 export type PromotionConfig = z.infer<typeof promotionSchema>;

@@ -1,11 +1,10 @@
 // Queries, signals and updates shared by workflows and the client.
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
-  ApprovalAnswer,
+  AnswerOutcome,
   BackupProgress,
   RestoreProgress,
   ValidationProgress,
-  ApprovalDecision,
   DeployProgress,
   DeviceReport,
   EnvironmentLockState,
@@ -14,10 +13,22 @@ import type {
   LockWaiting,
   KeepSourceState,
   MigrationProgress,
+  Notice,
   PromotionProgress,
 } from './types.ts';
+import type { RefusedInputs } from './signal-input.ts';
 
 export const progressQuery = defineQuery<DeployProgress>('progress');
+
+/**
+ * The signals a run refused (their input was not of their shape), the
+ * newest and a count: answered by every workflow that parses its signals
+ * (refusals.ts).
+ */
+export const refusedInputQuery = defineQuery<RefusedInputs>('refused-input');
+
+/** A notice for a run's notifier (notifier.ts), which delivers them in order. */
+export const noticeSignal = defineSignal<[Notice]>('notice');
 
 /**
  * One deploy per environment: a second start is refused by its workflow ID.
@@ -37,13 +48,17 @@ export const deviceUpdateWorkflowId = (device: string): string => `promote-devic
 export const promotionProgressQuery = defineQuery<PromotionProgress>('promotion-progress');
 export const deviceProgressQuery = defineQuery<DeviceReport>('device-progress');
 
-/** The CLI's way: an update, validated before it enters history, answered at once. */
-export const approveUpdate = defineUpdate<ApprovalDecision, [ApprovalAnswer]>('approve');
-export const rejectUpdate = defineUpdate<ApprovalDecision, [ApprovalAnswer]>('reject');
+/**
+ * The CLI's way: an update carrying a signed statement ({ statement,
+ * signature }), validated before it enters history, answered at once.
+ * Typed `unknown`: whatever a person sends is parsed, never trusted.
+ */
+export const approveUpdate = defineUpdate<AnswerOutcome, [unknown]>('approve');
+export const rejectUpdate = defineUpdate<AnswerOutcome, [unknown]>('reject');
 
-/** The Web UI's way ("Send a Signal"): the same answer and the same rules, recorded either way. */
-export const approveSignal = defineSignal<[ApprovalAnswer]>('approve');
-export const rejectSignal = defineSignal<[ApprovalAnswer]>('reject');
+/** The Web UI's way ("Send a Signal", the JSON `--print-signal` prints): the same answer and rules, recorded either way. */
+export const approveSignal = defineSignal<[unknown]>('approve');
+export const rejectSignal = defineSignal<[unknown]>('reject');
 
 /** A device that has just booted says so (its boot hook), so its update need not wait for the next probe. */
 export const deviceOnlineSignal = defineSignal<[]>('device-online');

@@ -84,7 +84,7 @@ export async function deploy(input: DeployInput): Promise<DeployResult> {
   };
 
   try {
-    const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input), report.describePlan));
+    const plan = (run.plan = await runbook.step('plan', () => call(quick.planDeploy, say.plan(input), input, { authorize: true }), report.describePlan));
     notify('started');
     const options = { allowUnhealthyCurrent: input.allowUnhealthyCurrent };
     const checkHost = (describe: (f: HostFacts) => string) =>
@@ -283,6 +283,7 @@ function resultOf(input: DeployInput, run: RunState, runbook: Runbook, failed: P
     previousVersion: run.point?.previousVersion ?? null,
     backup: run.backup,
     ...(run.smoke ? { smoke: run.smoke } : {}),
+    ...(run.plan?.authority ? { authority: run.plan.authority } : {}),
     ...failed,
     durationSeconds: Math.round((Date.now() - run.startedAt) / 1000),
   };

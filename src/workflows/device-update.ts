@@ -49,6 +49,7 @@ export async function deviceUpdate(input: DeviceUpdateInput): Promise<DeviceRepo
 async function waitAndUpdate(input: DeviceUpdateInput): Promise<DeviceReport> {
   const report: DeviceReport = { device: input.device, state: 'waiting', waitingSince: input.waitingSince ?? Date.now(), probes: input.probes ?? 0 };
   let nudged = false;
+  // It takes nothing: whatever a person sends with it ("Send a Signal") is ignored, and it still nudges.
   setHandler(deviceOnlineSignal, () => void (nudged = true));
   setHandler(deviceProgressQuery, () => report);
   const deadline = report.waitingSince! + input.wait.limitSeconds * 1000;

@@ -23,7 +23,9 @@ import { quickActivities, summarized as call } from './activity-options.ts';
 import { environmentLockQuery, lockGrantedSignal, lockWaitingSignal, lockWorkflowId, releaseLockSignal } from './definitions.ts';
 import { messageOf } from './failures.ts';
 import { describeHeld, describeStatus, describeWait, LOCK_STEP } from './lock-report.ts';
+import { refusals, refuse } from './refusals.ts';
 import type { Runbook } from './runbook.ts';
+import { parseLockWaiting, parseToken } from './signal-input.ts';
 import { LOCK_REQUEST_REFRESH_SECONDS } from './timeouts.ts';
 import type { LockRequest, LockStatus } from './types.ts';
 
@@ -100,10 +102,18 @@ async function giveBack(lock: LockStatus): Promise<void> {
   }
 }
 
-/** The lock's answers, and the query that shows them: set up once per run. */
+/**
+ * The lock's answers, and the query that shows them: set up once per run.
+ * Any JSON may arrive (a person's "Send a Signal"): what is not of the
+ * answer's shape is refused (the `refused-input` query), never thrown on.
+ */
 function listen(): void {
   if (asked.length > 0) return;
-  setHandler(lockGrantedSignal, (token) => {
+  refusals();
+  setHandler(lockGrantedSignal, (given: unknown) => {
+    const parsed = parseToken(given);
+    if (!parsed.ok) return refuse(lockGrantedSignal.name, given, parsed.why);
+    const token = parsed.value;
     const lock = asked.find((s) => s.token === token);
     // A grant to a request already withdrawn is ignored: the withdrawal gives it back.
     if (lock?.state !== 'waiting') return;
@@ -111,7 +121,10 @@ function listen(): void {
     lock.grantedAt = Date.now();
     showInWebUi();
   });
-  setHandler(lockWaitingSignal, ({ token, holder, ahead }) => {
+  setHandler(lockWaitingSignal, (given: unknown) => {
+    const parsed = parseLockWaiting(given);
+    if (!parsed.ok) return refuse(lockWaitingSignal.name, given, parsed.why);
+    const { token, holder, ahead } = parsed.value;
     const lock = asked.find((s) => s.token === token);
     if (lock?.state !== 'waiting') return;
     Object.assign(lock, { holder, ahead });

@@ -54,6 +54,8 @@ const CONTRACT = {
   RollbackImpossible: 'final',
   // Promotion.
   ReleaseTagTaken: 'final',
+  // A protected environment changed without a promotion or an approver's valid signed request.
+  Unauthorized: 'final',
   RegistryDigestMismatch: 'final',
   ImageMissingInRegistry: 'final',
   // Notices: Discord answered, and said no (a deleted webhook, a bad token).
@@ -79,6 +81,7 @@ export const REFUSED_BEFORE_CHANGE: ReadonlySet<string> = new Set<FailureType>([
   'NothingToBackUp',
   'BackupCorrupt',
   'MigrationRefused',
+  'Unauthorized',
 ]);
 
 /** The types no retry policy should retry: derived from the contract, never copied. */

@@ -24,6 +24,8 @@ import { quickActivities } from './activity-options.ts';
 import { lockGrantedSignal, lockStateQuery, lockWaitingSignal, releaseLockSignal, requestLockSignal } from './definitions.ts';
 import { messageOf } from './failures.ts';
 import { describeHolder, describeLockState } from './lock-report.ts';
+import { refusals, refuse } from './refusals.ts';
+import { parseLockRequest, parseToken, type RefusedInputs } from './signal-input.ts';
 import type { EnvironmentLockState, LockRequest } from './types.ts';
 
 /** Grants per run before continuing as new: each grant and its news add a handful of events. */
@@ -31,16 +33,29 @@ const GRANTS_PER_RUN = 100;
 
 const quick = quickActivities();
 
-export async function environmentLock(start: EnvironmentLockState): Promise<void> {
-  const state: EnvironmentLockState = { ...start, queue: [...start.queue] };
+/** The lock's state, and what it refused: carried over by continue-as-new. */
+type LockRun = EnvironmentLockState & { refused?: RefusedInputs };
+
+export async function environmentLock(start: LockRun): Promise<void> {
+  const { refused: carried, ...started } = start;
+  const state: EnvironmentLockState = { ...started, queue: [...start.queue] };
+  const refused = refusals(carried);
   let changed = false;
-  setHandler(requestLockSignal, (request) => {
+  // Any JSON may arrive (a person's "Send a Signal"): parsed, and refused unless it is a request for this lock.
+  setHandler(requestLockSignal, (given: unknown) => {
+    const parsed = parseLockRequest(given);
+    if (!parsed.ok) return refuse(requestLockSignal.name, given, parsed.why);
+    const request = parsed.value;
+    if (request.environment !== state.environment) return refuse(requestLockSignal.name, given, `a request for ${request.environment}'s lock, not ${state.environment}'s`);
     // Asked again (a waiting run asks every few minutes): already known.
     if (state.holder?.token === request.token || state.queue.some((r) => r.token === request.token)) return;
     state.queue.push(request);
     changed = true;
   });
-  setHandler(releaseLockSignal, (token) => {
+  setHandler(releaseLockSignal, (given: unknown) => {
+    const parsed = parseToken(given);
+    if (!parsed.ok) return refuse(releaseLockSignal.name, given, parsed.why);
+    const token = parsed.value;
     if (state.holder?.token === token) state.holder = undefined;
     // A run that gave up waiting (cancelled) withdraws its request.
     else state.queue = state.queue.filter((r) => r.token !== token);
@@ -69,7 +84,7 @@ export async function environmentLock(start: EnvironmentLockState): Promise<void
       // Given back while the waiting runs were being told: the next one's turn.
       continue;
     }
-    if (grants >= GRANTS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof environmentLock>(state);
+    if (grants >= GRANTS_PER_RUN || workflowInfo().continueAsNewSuggested) await continueAsNew<typeof environmentLock>(refused.total ? { ...state, refused } : state);
 
     const holder = state.holder;
     const since = lastCheck.token === holder.token ? lastCheck.at : holder.grantedAt;

@@ -5,7 +5,6 @@
 import {
   CancellationScope,
   condition,
-  defineSignal,
   log,
   ParentClosePolicy,
   proxyActivities,
@@ -15,11 +14,12 @@ import {
   type ChildWorkflowHandle,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
+import { noticeSignal } from './definitions.ts';
 import { messageOf, NOT_WORTH_RETRYING } from './failures.ts';
+import { refusals, refuse } from './refusals.ts';
+import { parseNotice } from './signal-input.ts';
 import { NOTICE_DELIVERY_SECONDS } from './timeouts.ts';
 import type { Notice, NoticeKind } from './types.ts';
-
-const noticeSignal = defineSignal<[Notice]>('notice');
 
 const delivery = proxyActivities<Activities>({
   startToCloseTimeout: '20s',
@@ -65,6 +65,7 @@ const PLACE: Record<NoticeKind, 'along' | 'end'> = {
   'dry-run-done': 'end',
   'source-can-go': 'end',
 };
+const KINDS = Object.keys(PLACE) as NoticeKind[];
 
 /**
  * Delivers a run's notices in order; ends after the notice of how the run
@@ -73,7 +74,13 @@ const PLACE: Record<NoticeKind, 'along' | 'end'> = {
  */
 export async function notifier(first: Notice, idleLimit: string = LONGEST_RUN): Promise<void> {
   const queue: Notice[] = [first];
-  setHandler(noticeSignal, (notice) => void queue.push(notice));
+  refusals();
+  // Any JSON may arrive (a person's "Send a Signal"): a notice that would not render is refused here, not delivered.
+  setHandler(noticeSignal, (given: unknown) => {
+    const notice = parseNotice(given, KINDS);
+    if (!notice.ok) return refuse(noticeSignal.name, given, notice.why);
+    queue.push(notice.value);
+  });
   for (;;) {
     if (!(await condition(() => queue.length > 0, idleLimit))) return;
     const notice = queue.shift()!;

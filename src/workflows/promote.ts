@@ -35,6 +35,7 @@ import { Notices } from './notifier.ts';
 import * as report from './promotion-report.ts';
 import { rollOut } from './rollout.ts';
 import { Runbook } from './runbook.ts';
+import { digestList } from './signed-statement.ts';
 import type {
   Candidate,
   DeployResult,
@@ -66,7 +67,7 @@ interface PromotionRun {
 export async function promote(input: PromoteInput): Promise<PromotionResult> {
   const runbook = new Runbook(PROMOTE_STEPS);
   const undo = new Compensation(runbook);
-  const gate = new ApprovalGate();
+  const gate = new ApprovalGate((signed) => call(quick.checkSignature, 'check the answer\'s signature', signed));
   const run: PromotionRun = { phase: 'validating', devices: [] };
   setHandler(promotionProgressQuery, () => progressOf(input, run, gate, runbook));
   let notices: Notices | undefined;
@@ -83,7 +84,9 @@ export async function promote(input: PromoteInput): Promise<PromotionResult> {
     run.phase = 'waiting for approval';
     const approveCommand = report.approveCommand(plan.release);
     notify('approval-needed', { approveCommand });
-    const rules = { approvers: plan.approvers, allowSelfApproval: plan.allowSelfApproval, requestedBy: input.requestedBy };
+    const { namespace, workflowId, runId } = workflowInfo();
+    const binding = { namespace, workflowId, runId, release: plan.release, digests: digestList(expectedDigests) };
+    const rules = { approvers: plan.approvers, allowSelfApproval: plan.allowSelfApproval, requestedBy: input.requestedBy, binding };
     const remind = () => notify('approval-reminder', { approveCommand });
     const decision = await runbook.step('approval', () => gate.wait(rules, plan.approvalTimeoutSeconds, plan.reminderSeconds, remind), report.describeDecision);
     if (decision?.decision !== 'approved') {
@@ -246,6 +249,7 @@ function progressOf(input: PromoteInput, run: PromotionRun, gate: ApprovalGate, 
     waitingSince: gate.isOpen ? gate.waitingSince : undefined,
     decision: gate.decision,
     refused: [...gate.refused],
+    refusedCount: gate.refusedCount,
     steps: runbook.snapshot(),
     devices: run.devices.map((d) => ({ ...d })),
   };

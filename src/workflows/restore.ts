@@ -60,7 +60,7 @@ async function restoreUnderLock(input: RestoreInput): Promise<RestoreResult> {
     undo.clear();
     notify('restored', backup.id, { details: describeState(state) });
     await notices.handedOver();
-    return { environment: input.environment, restored: backup, safety, state, steps: runbook.snapshot() };
+    return { environment: input.environment, restored: backup, safety, state, steps: runbook.snapshot(), ...(plan.authority ? { authority: plan.authority } : {}) };
   } catch (err) {
     const reason = messageOf(err);
     const changed = !undo.isEmpty;
@@ -77,7 +77,8 @@ async function restoreUnderLock(input: RestoreInput): Promise<RestoreResult> {
 }
 
 async function planRestore(input: RestoreInput): Promise<{ plan: BackupPlan } & StackGate> {
-  const plan = await call(quick.planBackup, `plan the restore of ${input.environment}`, { environment: input.environment });
+  const change = { target: { action: 'restore' as const, environment: input.environment, backupId: input.backupId }, authorization: input.authorization };
+  const plan = await call(quick.planBackup, `plan the restore of ${input.environment}`, { environment: input.environment }, change);
   return { plan, ...(await planStackGate(input.environment, 'restore')) };
 }
 

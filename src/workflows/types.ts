@@ -1,5 +1,6 @@
 // Data that crosses the workflow boundary: inputs, plans, results. Plain
 // JSON, recorded in history, so never a secret (only where to find one).
+import type { ChangeAuthority, SignedText } from './signed-statement.ts';
 
 export interface DeployInput {
   environment: string;
@@ -33,6 +34,12 @@ export interface DeployInput {
    * maintenance window.
    */
   backedUpBy?: string;
+  /**
+   * A protected environment changed outside a promotion: an approver's
+   * signed request for exactly this deploy (`smokestack deploy … --sign`).
+   * Parsed and checked by the worker, never trusted as given.
+   */
+  authorization?: unknown;
 }
 
 export interface PreflightOptions {
@@ -81,6 +88,8 @@ export interface SmokeTestResult {
 /** Everything a deploy needs to know about its environment, fixed at planning time. */
 export interface DeployPlan {
   environment: string;
+  /** Why this run may change the environment (the deploy's own plan only). */
+  authority?: ChangeAuthority;
   kind: 'cloud' | 'device';
   version: string;
   host: HostTarget;
@@ -229,6 +238,8 @@ export interface DeployResult {
   durationSeconds?: number;
   /** The smoke test after a succeeded deploy, check by check; absent when none is configured. It never changes the outcome. */
   smoke?: SmokeTestResult[];
+  /** Why this run could change a protected environment: its promotion, or a signed request. */
+  authority?: ChangeAuthority;
 }
 
 /** What ran before a deploy: enough to bring it back exactly. The files stay on the host (the .env holds secrets). */
@@ -275,25 +286,32 @@ export interface PromoteInput {
   requestedBy?: string;
 }
 
-/** An approver's answer, by update or by signal. The name is self-declared (Temporal does not authenticate it). */
-export interface ApprovalAnswer {
+/** How the approval gate was answered: the decision, and who (the configuration's name of the key that signed), when, why. */
+export interface ApprovalDecision {
+  decision: 'approved' | 'rejected';
   by: string;
   reason: string;
-}
-
-/** How the approval gate was answered: the decision, and who, when, why. */
-export interface ApprovalDecision extends ApprovalAnswer {
-  decision: 'approved' | 'rejected';
   at: number;
   /** 'update' (the CLI) or 'signal' (Web UI, temporal workflow signal). */
   via: 'update' | 'signal';
+  /** When the approver signed it, the key's SHA256 fingerprint, and the signed statement itself (for `smokestack audit`). */
+  signedAt?: string;
+  fingerprint?: string;
+  signed?: SignedText;
 }
 
-/** An answer the gate refused (only signals are recorded: a refused update never enters history). */
-export interface RefusedAnswer extends ApprovalAnswer {
+/** The gate's answer to an update: decided, or refused with why (nothing changed). */
+export type AnswerOutcome = { accepted: true; decision: ApprovalDecision } | { accepted: false; why: string };
+
+/** An answer the gate refused: the newest REFUSED_KEPT are kept, `refusedCount` counts all. */
+export interface RefusedAnswer {
   answer: 'approve' | 'reject';
+  /** The signer the statement named, if it could be read ('' otherwise). */
+  by: string;
+  reason: string;
   at: number;
   why: string;
+  via?: 'update' | 'signal';
 }
 
 /** How many devices at a time, and when, a promotion updates. */
@@ -401,6 +419,8 @@ export interface PromotionProgress {
   waitingSince?: number;
   decision?: ApprovalDecision;
   refused: RefusedAnswer[];
+  /** Every refused answer, including those no longer kept in `refused`. */
+  refusedCount?: number;
   steps: StepProgress[];
   devices: DeviceReport[];
 }
@@ -479,6 +499,8 @@ export interface RetentionKeep {
 /** Where an environment's backups go and how long they stay: resolved from config by the worker. */
 export interface BackupPlan {
   environment: string;
+  /** A restore's or migration's plan: why this run may change the environment. */
+  authority?: ChangeAuthority;
   host: HostTarget;
   container: string;
   /** The copy on the database's own host. */
@@ -661,6 +683,8 @@ export interface RestoreInput {
   /** The backup to restore; the newest when absent. */
   backupId?: string;
   requestedBy?: string;
+  /** A protected environment: an approver's signed request for this restore of this backup (`--sign`). */
+  authorization?: unknown;
 }
 
 export interface RestoreResult {
@@ -671,6 +695,8 @@ export interface RestoreResult {
   /** The database as it was read back after the restore. */
   state: DatabaseState;
   steps: StepProgress[];
+  /** Why this run could change a protected environment: a signed request. */
+  authority?: ChangeAuthority;
 }
 
 export interface RestoreProgress {
@@ -701,6 +727,8 @@ export interface MigrateInput {
   /** Copy into `to` while the source keeps running, untouched: the trial run. */
   dryRun?: boolean;
   requestedBy?: string;
+  /** A protected target: an approver's signed request for this migration (`--sign`). */
+  authorization?: unknown;
 }
 
 /** What the migration checked on both ends before touching either. */

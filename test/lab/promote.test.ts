@@ -20,6 +20,7 @@ import { recordWorkerNotices, type DiscordRecorder } from '../support/discord-re
 import { CLOUD_APPS, hostContainer, onHost, registryDigest, runningDigests, type LabHost } from '../support/lab.ts';
 import { LAB_REGISTRY } from '../support/paths.ts';
 import { copyTag } from '../support/registry.ts';
+import { approverKey, deployInput, signedAnswer } from '../support/signing.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
 
@@ -61,7 +62,7 @@ const cliEnv = { TEMPORAL_ADDRESS: address, SMOKESTACK_TASK_QUEUE: taskQueue };
 const release = () => `v9.${Date.now().toString(36)}`;
 
 async function deploy(environment: string, version: string): Promise<void> {
-  const handle = await client.workflow.start('deploy', { taskQueue, workflowId: `deploy-${environment}`, args: [{ environment, version }] });
+  const handle = await client.workflow.start('deploy', { taskQueue, workflowId: `deploy-${environment}`, args: [await deployInput({ environment, version })] });
   await handle.result();
 }
 
@@ -154,7 +155,7 @@ afterAll(async () => {
 });
 
 describe('promote', () => {
-  it('refuses wrong approvers without a trace, and a rejection changes nothing', async () => {
+  it('refuses every answer that is not an approver\'s own signature for this run, and a signed rejection changes nothing', async () => {
     const before = await snapshot();
     const rel = release();
     const handle = await startPromotion(rel, 'carol');
@@ -164,40 +165,95 @@ describe('promote', () => {
     expect(second.stdout).toContain(`refused: a promotion is already running: ${rel} (waiting for approval), requested by carol`);
     expect(second.code).toBe(3);
 
-    const refusedBy = async (by: string) =>
-      handle.executeUpdate(approveUpdate, { args: [{ by, reason: 'looks fine' }] }).then(
-        () => 'accepted',
+    const outcomeOf = async (update: typeof approveUpdate, given: unknown) =>
+      handle.executeUpdate(update, { args: [given] }).then(
+        (outcome) => (outcome.accepted ? 'accepted' : `refused after the check: ${outcome.why}`),
         (err) => (err instanceof WorkflowUpdateFailedError ? err.cause?.message : String(err)),
       );
-    expect(await refusedBy('mallory')).toBe('mallory is not an approver (approvers: bob, carol)');
-    expect(await refusedBy('carol')).toBe('carol requested this release and may not approve it: another approver must');
+    const earlier = new Date(Date.now() - 20 * 60_000).toISOString();
+    for (const [update, decision] of [[approveUpdate, 'approve'], [rejectUpdate, 'reject']] as const) {
+      // Refused by the validator: nothing enters history.
+      expect(await outcomeOf(update, { by: 'bob', reason: 'looks fine' })).toMatch(/^unsigned: an answer needs a statement and its SSH signature/);
+      expect(await outcomeOf(update, { by: 1, reason: 'x' })).toMatch(/^unsigned/);
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'mallory'))).toBe('mallory is not an approver (approvers: bob, carol)');
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'bob', (s) => (s.release = 'v0.0.1')))).toBe(`signed for release v0.0.1, not ${rel}`);
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'bob', (s) => (s.runId = 'an-earlier-run')))).toMatch(/^signed for another run \(an-earlier-run\)/);
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'bob', (s) => s.digests.pop()))).toMatch(/^signed for another set of images/);
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'bob', (s) => (s.at = earlier)))).toMatch(/^expired: signed \d+s ago/);
+      // Accepted into history, then refused by the worker's check of the key: mallory's key, bob's name.
+      expect(await outcomeOf(update, await signedAnswer(client, decision, 'bob', undefined, 'mallory'))).toMatch(/^refused after the check: not signed by bob/);
+    }
+    // The requester may not approve, in any spelling.
+    for (const signer of ['carol', 'CAROL', ' Carol ']) {
+      expect(await outcomeOf(approveUpdate, await signedAnswer(client, 'approve', signer, undefined, 'carol'))).toBe(`${signer} requested this release and may not approve it: another approver must`);
+    }
     // The same through the CLI: exit 2 and the reason.
-    const cli = await runCli(['approve', rel, '--as', 'mallory', '--reason', 'x', '--config', configFile], cliEnv);
+    const cli = await runCli(['approve', rel, '--as', 'mallory', '--key', approverKey('mallory'), '--reason', 'x', '--config', configFile], cliEnv);
     expect(cli.stdout).toContain('refused: mallory is not an approver');
     expect(cli.code).toBe(2);
     // A signal cannot be refused before history: it is recorded as refused and changes nothing.
     await handle.signal(approveSignal, { by: 'mallory', reason: 'sneaky' });
-    const p = await waitFor(handle, (q) => q.refused.length === 1, 'the refused signal recorded');
-    expect(p.refused[0]).toMatchObject({ by: 'mallory', why: 'mallory is not an approver (approvers: bob, carol)' });
+    await handle.signal(approveSignal, await signedAnswer(client, 'approve', 'bob', undefined, 'mallory'));
+    await handle.signal(approveSignal, 'approve');
+    const p = await waitFor(handle, (q) => q.refused.filter((r) => r.via === 'signal').length === 3, 'the refused signals recorded');
+    // Recorded as each is judged: the signed one after the worker's check, so in any order.
+    expect(p.refused.filter((r) => r.via === 'signal').map((r) => [r.by, r.why.split(':')[0]]).sort()).toEqual([
+      ['', 'an answer is { statement, signature }, signed with `smokestack approve|reject RELEASE --reason …` (add --print-signal for the Web UI)'],
+      ['', 'unsigned'],
+      ['bob', 'not signed by bob'],
+    ]);
     expect(p.decision).toBeUndefined();
 
-    const rejected = await handle.executeUpdate(rejectUpdate, { args: [{ by: 'bob', reason: 'not this week' }] });
-    expect(rejected).toMatchObject({ decision: 'rejected', by: 'bob', via: 'update' });
+    // bob rejects through the CLI, with his own key.
+    const rejected = await runCli(['reject', rel, '--as', 'bob', '--key', approverKey('bob'), '--reason', 'not this week', '--config', configFile], cliEnv);
+    expect(rejected.stdout, rejected.stderr).toMatch(new RegExp(`${rel.replace('.', '\\.')} rejected by bob \\(SHA256:`));
+    expect(rejected.code).toBe(0);
     const result = (await handle.result()) as PromotionResult;
     expect(result.outcome).toBe('rejected');
+    expect(result.decision).toMatchObject({ decision: 'rejected', by: 'bob', via: 'update', reason: 'not this week', fingerprint: expect.stringMatching(/^SHA256:/) });
+    expect(result.decision?.signed?.statement).toContain(`"runId":"${(await handle.describe()).runId}"`);
 
     const events = await historyEvents(handle);
     const updates = events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED);
-    // Only bob's rejection entered history; the refused updates left no event at all.
-    expect(updates.map((e) => JSON.stringify(e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.args))).toHaveLength(1);
+    // Only the two answers signed by mallory's key as bob, and bob's own rejection, passed the validator.
+    expect(updates).toHaveLength(3);
     expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_REJECTED)).toHaveLength(0);
-    expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(1);
+    expect(events.filter((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED)).toHaveLength(3);
+    expect(events.some((e) => e.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED)).toBe(false);
 
     expect(await snapshot()).toEqual(before);
     expect(await tags(rel)).toEqual(Object.fromEntries(REPOS.map((r) => [r, null])));
     await noticeTitled(`${rel} rejected by bob`);
     const about = promotionTitles(rel);
     expect(about).toEqual([`🔐 production: approval needed for ${rel}`, `🛑 production: ${rel} rejected by bob`]);
+  }, 240_000);
+
+  it('refuses an answer replayed from an earlier promotion, and a promotion nobody requested', async () => {
+    const first = await startPromotion(release());
+    await waitingForApproval(first);
+    const earlier = await signedAnswer(client, 'reject', 'bob');
+    await first.executeUpdate(rejectUpdate, { args: [earlier] });
+    expect(((await first.result()) as PromotionResult).outcome).toBe('rejected');
+
+    const before = await snapshot();
+    const second = await startPromotion(release());
+    await waitingForApproval(second);
+    const replayed = await second.executeUpdate(rejectUpdate, { args: [earlier] }).then(
+      () => 'accepted',
+      (err) => (err as WorkflowUpdateFailedError).cause?.message,
+    );
+    expect(replayed).toMatch(/^signed for (release|another run)/);
+    expect((await second.query(promotionProgressQuery)).decision).toBeUndefined();
+    await second.terminate('test done');
+    expect(await snapshot()).toEqual(before);
+
+    const nobody = await startPromotion(release(), '  ');
+    const failed = await nobody.result().then(
+      () => undefined,
+      (err) => err.cause?.details?.[0] as PromotionResult | undefined,
+    );
+    expect(failed?.failureType).toBe('InvalidInput');
+    expect(failed?.error).toContain('a promotion needs a requester');
   }, 180_000);
 
   it('expires when nobody answers, after reminding, with nothing changed', async () => {
@@ -242,7 +298,7 @@ describe('promote', () => {
     expect((await tags(rel))[backend]).toBe(await registryDigest(backend, 'v1'));
   }, 120_000);
 
-  it('approved by signal: prod-cloud and the Pi run exactly dev\'s digests, tagged and funnelled', async () => {
+  it('approved by the Web UI\'s signal, pasted from --print-signal: prod-cloud and the Pi run exactly dev\'s digests, tagged and funnelled', async () => {
     const rel = release();
     // Started as CI starts it: the CLI prints how to answer, and returns.
     const started = await runCli(['promote', rel, '--requested-by', 'carol', '--config', configFile], cliEnv);
@@ -251,10 +307,16 @@ describe('promote', () => {
     expect(started.stdout).toMatch(/Web UI: http:\/\/localhost:8233\/namespaces\/default\/workflows\/promote-production\/\S+\/history/);
     const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
     await waitingForApproval(handle);
-    await handle.signal(approveSignal, { by: 'bob', reason: 'tested on dev' });
+    const printed = await runCli(['approve', rel, '--as', 'bob', '--key', approverKey('bob'), '--reason', 'tested on dev', '--print-signal', '--config', configFile], cliEnv);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(printed.stdout).toContain('paste into the Web UI\'s "Send a Signal" (signal name: approve)');
+    // Nothing was sent: the CLI only printed it.
+    expect((await handle.query(promotionProgressQuery)).decision).toBeUndefined();
+    const pasted = JSON.parse(printed.stdout.trim().split('\n').pop()!);
+    await handle.signal(approveSignal, pasted);
     const result = (await handle.result()) as PromotionResult;
     expect(result.outcome, JSON.stringify(result.steps)).toBe('released');
-    expect(result.decision).toMatchObject({ decision: 'approved', by: 'bob', via: 'signal' });
+    expect(result.decision).toMatchObject({ decision: 'approved', by: 'bob', via: 'signal', signed: pasted });
 
     const dev = { ...digestsOn('dev-cloud', CLOUD_APPS), ...digestsOn('virtual-smoker', DEVICE_APPS) };
     expect(digestsOn('prod-cloud', CLOUD_APPS)).toEqual(digestsOn('dev-cloud', CLOUD_APPS));
@@ -292,7 +354,7 @@ describe('promote', () => {
       const rel = release();
       const handle = await startPromotion(rel);
       await waitingForApproval(handle);
-      await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', reason: 'ship it' }] });
+      expect(await handle.executeUpdate(approveUpdate, { args: [await signedAnswer(client, 'approve', 'bob')] })).toMatchObject({ accepted: true });
       const failed = await handle.result().then(
         () => undefined,
         (err) => err.cause?.details?.[0] as PromotionResult,
@@ -317,7 +379,7 @@ describe('promote', () => {
     const handle = await startPromotion(rel);
     await waitingForApproval(handle);
     execFileSync('docker', ['pause', hostContainer('smoker')]);
-    await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', reason: 'go' }] });
+    expect(await handle.executeUpdate(approveUpdate, { args: [await signedAnswer(client, 'approve', 'bob')] })).toMatchObject({ accepted: true });
     await waitFor(handle, (p) => p.devices[0]?.state === 'waiting', 'the Pi waited for', 180_000);
     await sleep(6000);
     const status = await runCli(['status', 'production', '--config', configFile], cliEnv);
@@ -349,7 +411,7 @@ describe('promote', () => {
       const rel = release();
       const handle = await startPromotion(rel);
       await waitingForApproval(handle);
-      await handle.executeUpdate(approveUpdate, { args: [{ by: 'bob', reason: 'fleet' }] });
+      expect(await handle.executeUpdate(approveUpdate, { args: [await signedAnswer(client, 'approve', 'bob')] })).toMatchObject({ accepted: true });
       const result = (await handle.result()) as PromotionResult;
       expect(result.outcome).toBe('partly-released');
       expect(result.devices.map((d) => [d.device, d.state])).toEqual([

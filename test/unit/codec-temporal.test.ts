@@ -12,6 +12,7 @@ import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
 import { createWorker } from '../../src/worker.ts';
 import { historyText } from '../support/history.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
+import { fakeDeployPlan } from '../support/fake-plans.ts';
 
 try {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -27,24 +28,7 @@ const unique = (prefix: string) => `${prefix}${randomUUID().slice(0, 8)}`;
 const INPUT: DeployInput = { environment: unique('env'), version: unique('v'), requestedBy: unique('alice') };
 const DEPLOY_DIR = unique('/opt/deploy-dir-');
 
-const plan: DeployPlan = {
-  environment: INPUT.environment,
-  kind: 'cloud',
-  version: INPUT.version,
-  host: { host: '10.0.0.5', port: 22, user: 'deploy', privateKey: '/keys/id_ed25519', connectTimeoutSeconds: 10 },
-  deployDir: DEPLOY_DIR,
-  composeFileName: 'docker-compose.yml',
-  composeSha256: 'a'.repeat(64),
-  composeFile: '/config/docker-compose.yml',
-  extraFiles: [],
-  settings: {},
-  secrets: {},
-  services: { backend: { container: 'backend_cloud' } },
-  holdDuringDeploy: [],
-  health: { timeoutSeconds: 60, intervalSeconds: 2, tailscale: false },
-  minFreeDiskMb: 500,
-  retention: { keep: 5 },
-};
+const plan: DeployPlan = { ...fakeDeployPlan(INPUT.environment, INPUT.version, '10.0.0.5'), deployDir: DEPLOY_DIR };
 const images: ServiceImage[] = [{ service: 'backend', image: `backend:${INPUT.version}`, digest: null, imageId: `sha256:${'1'.repeat(64)}` }];
 const point: RollbackPoint = { existed: false, savedDir: `${DEPLOY_DIR}/.smokestack/rollback/1`, savedFiles: [], previousVersion: null, images: [] };
 const facts: HostFacts = { compose: 'v2', composeVersion: '2.27.0', dockerVersion: '26.1.0', freeDiskMb: 12_000 };

@@ -66,7 +66,8 @@ const full = () => ({
     devices: ['smoker'],
     registry: { url: 'https://registry.example' },
     repositories: ['benjr70/smart-smoker-backend', 'benjr70/smart-smoker-frontend'],
-    approvers: ['alice', 'bob@example.com'],
+    approvers: ['alice', { name: 'bob@example.com', key: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${'b'.repeat(43)} bob@laptop` }],
+    allowedSignersFile: '/etc/smokestack/allowed_signers',
     allowSelfApproval: false,
     approvalTimeoutSeconds: 3600,
     reminderSeconds: 600,
@@ -117,6 +118,7 @@ const CONTAINER_NAME = 'must be a Docker container name';
 const REPOSITORY_NAME = 'must be a repository name like owner/image';
 const PERSON_NAME = 'must be a user name (letters, digits, "_", ".", "@", "-")';
 const LOCAL_TIME = 'must be a local time HH:MM';
+const PUBLIC_KEY_PROBLEM = (at: string) => `${at}: must be an OpenSSH public key line, e.g. "ssh-ed25519 AAAA… bob@laptop" (the .pub file)`;
 
 type Mutation = (c: any) => void;
 
@@ -173,6 +175,8 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'environments.<name>.connectTimeoutSeconds': [
     [(c) => (env(c).connectTimeoutSeconds = 0), 'environments.dev-cloud.connectTimeoutSeconds: Too small: expected number to be >=1'],
   ],
+  'environments.<name>.protected': [[(c) => (env(c).protected = 'yes'), 'environments.dev-cloud.protected: Invalid input: expected boolean, received string']],
+  stateDir: [[(c) => (c.stateDir = 5), 'stateDir: Invalid input: expected string, received number']],
   'environments.<name>.hostKey': [
     [
       (c) => (env(c).hostKey = 'ssh-ed25519 AAAA'),
@@ -331,7 +335,16 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
     [(c) => (c.promotion.approvers = []), 'promotion.approvers: Too small: expected array to have >=1 items'],
     [(c) => (c.promotion.approvers = 'alice'), 'promotion.approvers: Invalid input: expected array, received string'],
     [(c) => (c.promotion.approvers = ['alice', 'bob smith']), `promotion.approvers.1: ${PERSON_NAME}`],
+    [(c) => (c.promotion.approvers = ['alice', 'Alice']), 'promotion.approvers.1: "alice" is listed twice'],
+    [(c) => (c.promotion.approvers = [7]), 'promotion.approvers.0: must be a name, or { name: NAME, key: "ssh-ed25519 AAAA…" }'],
   ],
+  'promotion.approvers[].name': [[(c) => (c.promotion.approvers[1].name = 'bob smith'), `promotion.approvers.1.name: ${PERSON_NAME}`]],
+  'promotion.approvers[].key': [
+    [(c) => (c.promotion.approvers[1].key = 'AAAAC3NzaC1lZDI1NTE5'), PUBLIC_KEY_PROBLEM('promotion.approvers.1.key')],
+    // A second line smuggled into the key would be a second allowed signer.
+    [(c) => (c.promotion.approvers[1].key += '\nmallory ssh-ed25519 AAAA'), PUBLIC_KEY_PROBLEM('promotion.approvers.1.key')],
+  ],
+  'promotion.allowedSignersFile': [[(c) => (c.promotion.allowedSignersFile = ''), 'promotion.allowedSignersFile: Too small: expected string to have >=1 characters']],
   'promotion.allowSelfApproval': [
     [(c) => (c.promotion.allowSelfApproval = 'yes'), 'promotion.allowSelfApproval: Invalid input: expected boolean, received string'],
   ],
@@ -504,7 +517,8 @@ describe('configuration', () => {
   it.each([...new Set(schema.objects.map((o) => o.path))])('an unknown field in %j is named as a typo', (path) => {
     let expected: string[] = [];
     const problems = problemsOf((config) => {
-      const objects = valuesAt(config, path);
+      // An array of either a name or an object (promotion.approvers) has objects to try among its elements.
+      const objects = valuesAt(config, path).filter(([, value]) => value !== null && typeof value === 'object');
       expect(objects.length, `full() has nothing at ${path || '(top level)'}: add it`).toBeGreaterThan(0);
       for (const [, object] of objects) object.typo = true;
       expected = objects.map(([at]) => `${at ? `${at}.` : ''}typo: unknown field (a typo?)`);

@@ -297,7 +297,8 @@ describe('deploy workflow (fake activities): how it succeeds', () => {
       }
 
       expect(fakes.names()).toEqual(SUCCESS_STEPS);
-      expect(fakes.callsOf('planDeploy')[0]!.args).toEqual([INPUT]);
+      // The deploy's own plan also checks that this run may change the environment (protected: signed or promoted).
+      expect(fakes.callsOf('planDeploy')[0]!.args).toEqual([INPUT, { authorize: true }]);
       expect(fakes.callsOf('startStack')[0]!.args).toEqual([planFixture(), FACTS, NEW_IMAGES]);
       expect(fakes.callsOf('healthGate')[0]!.args).toEqual([planFixture(), NEW_IMAGES]);
       // Retention keeps this deploy's own rollback point whatever its age.

@@ -227,3 +227,20 @@ describe('an invalid configuration', () => {
     expect(out.filter((l) => /^(ok|warn|FAIL) /.test(l))).toHaveLength(1);
   });
 });
+
+describe('approvers', () => {
+  it('lists each approver\'s key fingerprints, and warns about an approver without a key', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { checkApprovers } = await import('../../src/doctor/approvers-check.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'smokestack-doctor-approvers-'));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'bob')]);
+    const key = readFileSync(join(dir, 'bob.pub'), 'utf8').trim();
+    const fingerprint = execFileSync('ssh-keygen', ['-l', '-f', join(dir, 'bob.pub')]).toString().split(' ')[1];
+    const lines = await checkApprovers({ approvers: [{ name: 'bob', key }, 'carol'] } as never);
+    expect(lines).toEqual([
+      ok('approver bob', `1 key(s): ${fingerprint}`),
+      warn('approver carol', 'no SSH key: every answer signed as this approver is refused; add key: to promotion.approvers, or a line to the allowed signers file'),
+    ]);
+    expect((await checkApprovers({ approvers: ['bob'], allowedSignersFile: join(dir, 'absent') } as never))[0]).toMatchObject({ status: 'fail', name: 'approvers' });
+  });
+});

@@ -18,6 +18,7 @@ import type { EnvironmentLockState, LockHolder, LockStatus } from '../../src/wor
 import { deferred, type Deferred } from '../support/deferred.ts';
 import { activityRuns } from '../support/history.ts';
 import { connectTestServer, type TestServer } from '../support/test-server.ts';
+import { eventually } from '../support/eventually.ts';
 
 const TIMEOUT = 60_000;
 /**
@@ -90,15 +91,6 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function eventually<T>(read: () => Promise<T>, until: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read().catch(() => undefined);
-    if (value !== undefined && until(value)) return value;
-    if (Date.now() > deadline) throw new Error(`never: ${what}; last: ${JSON.stringify(value)}`);
-    await sleep(100);
-  }
-}
 
 /** One environment of its own (no other test's runs share its lock), and its runs A, B, C… */
 function scenario() {

@@ -10,6 +10,8 @@ import { Context } from '@temporalio/activity';
 import { checksum, listFiles, makeDir, readTextFile, removeFile, writeFile as writeRemoteFile } from '../../commands/files.ts';
 import { dumpDatabaseLogged, mongodumpVersion } from '../../commands/mongo.ts';
 import type { BackupCopy, BackupInput, BackupManifest, BackupPlan, CollectionCount } from '../../workflows/types.ts';
+import { authorizeChange } from '../approval/signatures.ts';
+import type { ChangeRequest } from '../../workflows/signed-statement.ts';
 import { failure } from '../../workflows/failures.ts';
 import { hostTargetOf, workerConfig } from '../plan.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
@@ -19,15 +21,18 @@ import { indexesOf } from './root.ts';
 
 export const MANIFEST_SUFFIX = '.manifest.json';
 
-export async function planBackup(configFile: string, input: BackupInput): Promise<BackupPlan> {
+/** Plans a backup (or a restore or migration: `change`, checked against the environment's protection). */
+export async function planBackup(configFile: string, input: BackupInput, change?: ChangeRequest): Promise<BackupPlan> {
   const config = workerConfig(configFile);
   const env = config.environments[input.environment];
   if (!env) throw failure('InvalidInput', `unknown environment "${input.environment}"; known: ${Object.keys(config.environments).join(', ')}`);
   if (!env.database) throw failure('NothingToBackUp', `${input.environment} has no database (no \`database:\` in its config)`);
   const backups = config.backups;
   if (!backups) throw failure('NothingToBackUp', 'no `backups:` in the config: say where the off-host copies go (backups.store)');
+  const authority = change ? await authorizeChange(config, change.target, change.authorization) : undefined;
   return {
     environment: input.environment,
+    ...(authority ? { authority } : {}),
     host: hostTargetOf(env),
     container: env.database.container,
     hostDir: scheduledBackupsDir(env.deployDir),

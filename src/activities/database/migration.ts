@@ -43,7 +43,8 @@ export async function planMigration(configFile: string, input: MigrateInput): Pr
   }
   if (input.from === input.to) throw failure('InvalidInput', `--from and --to are both ${input.from}: a migration moves a database to another host`);
   const source = await planBackup(configFile, { environment: input.from });
-  const target = await planBackup(configFile, { environment: input.to });
+  // The target is what changes: a protected one only by an approver's signed request for this migration.
+  const target = await planBackup(configFile, { environment: input.to }, { target: { action: 'migrate', environment: input.to, from: input.from }, authorization: input.authorization });
   if (source.host.host === target.host.host) throw failure('InvalidInput', `${input.from} and ${input.to} are the same host (${source.host.host})`);
   const m = migrationSettings(config);
   return {
