@@ -37,6 +37,7 @@ import { databaseWorkflowId } from '../src/workflows/definitions.ts';
 import type { BackupManifest, BackupPlan, BackupResult, DeployResult, StepProgress } from '../src/workflows/types.ts';
 import { labConfigWith } from '../test/support/config.ts';
 import { activityRuns } from '../test/support/history.ts';
+import { deployInput } from '../test/support/signing.ts';
 import { labServer, startWorker } from '../test/support/worker.ts';
 import { fmt, median, mongoToolScript, sshScript, timed } from './support.ts';
 import { databaseStats, findSeed, mib, seed, SEED_DATABASE, type Seeded } from './telemetry.ts';
@@ -151,8 +152,9 @@ try {
   const running = (await ssh(`docker ps --format '{{.Names}}'`)).split('\n');
   let deployed = 'already running';
   if (!running.includes(env.database!.container)) {
+    const input = await deployInput({ environment: ENVIRONMENT, version: 'v1' }); // prod-cloud is protected: bob's signed request
     const { seconds, value } = await timed(() =>
-      w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${ENVIRONMENT}`, args: [{ environment: ENVIRONMENT, version: 'v1' }] }),
+      w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${ENVIRONMENT}`, args: [input] }),
     );
     if ((value as DeployResult).outcome !== 'succeeded') throw new Error(`deploy v1 to ${ENVIRONMENT}: ${(value as DeployResult).outcome}`);
     deployed = `deployed v1 in ${fmt(seconds)}`;

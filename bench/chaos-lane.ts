@@ -10,6 +10,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { deployWorkflowId } from '../src/workflows/definitions.ts';
 import type { DeployResult, StepProgress } from '../src/workflows/types.ts';
 import { CLOUD_APPS, hostContainer, onHost, registryDigest, runningDigests, type LabHost } from '../test/support/lab.ts';
+import { deployInput } from '../test/support/signing.ts';
 import { WorkerProcess, type WorkerEnv } from './chaos-processes.ts';
 
 /** The lab's network (lab/lib.sh). */
@@ -57,11 +58,12 @@ export class Lane {
     return this.env.taskQueue;
   }
 
-  startDeploy(version: string): Promise<WorkflowHandle> {
+  /** A deploy started (with bob's signed request, fresh each time, when the host is protected: prod-cloud). */
+  async startDeploy(version: string): Promise<WorkflowHandle> {
     return this.client.workflow.start('deploy', {
       taskQueue: this.env.taskQueue,
       workflowId: deployWorkflowId(this.host),
-      args: [{ environment: this.host, version, requestedBy: 'chaos' }],
+      args: [await deployInput({ environment: this.host, version, requestedBy: 'chaos' })],
     });
   }
 

@@ -16,6 +16,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { databaseWorkflowId, restoreProgressQuery } from '../src/workflows/definitions.ts';
 import type { BackupResult, DatabaseState, RestoreResult } from '../src/workflows/types.ts';
 import type { LabHost } from '../test/support/lab.ts';
+import { LAB_PROTECTED, signedChange } from '../test/support/signing.ts';
 import { describeCut } from './chaos-deploys.ts';
 import { cutOff, runningNow, settle, unhealthy, waitForStep, type Ended, type Lane } from './chaos-lane.ts';
 import type { ChaosRow } from './chaos-table.ts';
@@ -86,11 +87,13 @@ async function seededAndCut(lane: Lane, configFile: string, address: string, cut
   };
 }
 
-function startRestore(lane: Lane, backupId: string): Promise<WorkflowHandle> {
+/** A restore started (with bob's signed request for this backup, fresh each time, when the host is protected: prod-cloud). */
+async function startRestore(lane: Lane, backupId: string): Promise<WorkflowHandle> {
+  const authorization = LAB_PROTECTED.has(lane.host) ? await signedChange({ action: 'restore', environment: lane.host, backupId }) : undefined;
   return lane.client.workflow.start('restore', {
     taskQueue: lane.taskQueue,
     workflowId: databaseWorkflowId(lane.host),
-    args: [{ environment: lane.host, backupId, requestedBy: 'chaos' }],
+    args: [{ environment: lane.host, backupId, requestedBy: 'chaos', ...(authorization ? { authorization } : {}) }],
   });
 }
 

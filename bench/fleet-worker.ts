@@ -63,7 +63,8 @@ const fakes: Partial<Activities> = {
     hosts: Object.fromEntries(['bench-cloud', ...devices].map((name) => [name, nowhere])),
     registry: { url: 'http://bench.invalid' },
     repositories,
-    approvers: ['bench'],
+    // The lab's approvers: the answer is signed with bob's lab key and checked by the real activity.
+    approvers: ['bob', 'carol'],
     allowSelfApproval: false,
     approvalTimeoutSeconds: 600,
     reminderSeconds: 600,

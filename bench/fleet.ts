@@ -21,6 +21,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { planDeploy } from '../src/activities/plan.ts';
 import { loadConfig } from '../src/config/load.ts';
+import { signedAnswer } from '../test/support/signing.ts';
 import { approveUpdate, deployWorkflowId, deviceUpdateWorkflowId, promotionProgressQuery } from '../src/workflows/definitions.ts';
 import { digestIn, repositoryOf } from '../src/workflows/image-refs.ts';
 import type { DeployResult, PromotionResult, RolloutStrategy } from '../src/workflows/types.ts';
@@ -122,7 +123,8 @@ try {
     if (i > 600) throw new Error('the promotion never asked for approval');
     await sleep(100);
   }
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'bench', reason: 'bench:fleet' }] });
+  const answer = await handle.executeUpdate(approveUpdate, { args: [await signedAnswer(client, 'approve', 'bob', undefined, 'bob', workflowId)] });
+  if (!answer.accepted) throw new Error(`the signed approval was refused: ${answer.why}`);
   const result = (await handle.result()) as PromotionResult;
   if (result.outcome !== 'released') throw new Error(`promotion ended ${result.outcome}: ${result.error ?? ''}`);
   // Its notifier delivers the last notice after the run: the worker stays until then.

@@ -42,6 +42,7 @@ import { MIGRATE_STEPS } from '../src/workflows/migrate.ts';
 import type { CollectionIndexes, DatabaseState, DeployResult, MigrateResult } from '../src/workflows/types.ts';
 import { labConfigWith } from '../test/support/config.ts';
 import { resetHost } from '../test/support/lab.ts';
+import { deployInput, signedChange } from '../test/support/signing.ts';
 import { prepareSmokecloud, SMOKECLOUD, type SmokecloudSeed } from '../test/support/smokecloud.ts';
 import { labServer, startWorker } from '../test/support/worker.ts';
 import { fmt, median, mongoToolScript, sshScript, timed } from './support.ts';
@@ -267,7 +268,7 @@ async function endReminder(): Promise<void> {
 /** A clean host with the cloud stack v1, deployed by smokestack (as test/lab/migrate.test.ts does). */
 async function deployV1(environment: typeof TARGET): Promise<void> {
   resetHost(environment);
-  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: deployWorkflowId(environment), args: [{ environment, version: 'v1' }] })) as DeployResult;
+  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: deployWorkflowId(environment), args: [await deployInput({ environment, version: 'v1' })] })) as DeployResult;
   if (deployed.outcome !== 'succeeded') throw new Error(`deploy v1 to ${environment}: ${deployed.outcome}`);
 }
 
@@ -292,11 +293,13 @@ let seeded: SmokecloudSeed | undefined;
 
 async function runOurs(): Promise<void> {
   await endReminder();
+  // prod-cloud is protected: bob's request for this one migration, signed before the clock starts.
+  const authorization = await signedChange({ action: 'migrate', environment: TARGET, from: SOURCE });
   const t0 = performance.now();
   const handle = await w.client.workflow.start('migrate', {
     taskQueue: w.taskQueue,
     workflowId: migrateWorkflowId(SOURCE),
-    args: [{ from: SOURCE, to: TARGET, requestedBy: 'bench:migrate' }],
+    args: [{ from: SOURCE, to: TARGET, requestedBy: 'bench:migrate', authorization }],
     // A completed migration of smokecloud refuses another under its ID otherwise (what the CLI's --force does).
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
   });

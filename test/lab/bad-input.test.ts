@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { runCli } from '../support/cli.ts';
+import { deployInput } from '../support/signing.ts';
 import { hostContainer, hostSnapshot, tryOnHost, type LabHost } from '../support/lab.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
@@ -36,7 +37,8 @@ async function failureOf(environment: string, version: string): Promise<string> 
   const handle = await w.client.workflow.start('deploy', {
     taskQueue: w.taskQueue,
     workflowId: `deploy-${environment}`,
-    args: [{ environment, version }],
+    // Signed where the environment is protected, so that the deploy fails for the input's own fault, not for a missing request.
+    args: [await deployInput({ environment, version })],
   });
   const err = await handle.result().then(
     () => null,

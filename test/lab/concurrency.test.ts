@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { DeployResult } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
 import { resetHost } from '../support/lab.ts';
+import { deployInput, SIGN_AS_BOB } from '../support/signing.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 let w: TestWorker;
@@ -16,19 +17,19 @@ beforeAll(async () => {
 });
 afterAll(async () => w?.stop());
 
-const start = (environment: string, version: string) =>
-  w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [{ environment, version }] });
+const start = async (environment: string, version: string) =>
+  w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [await deployInput({ environment, version })] });
 const cli = (args: string[]) => runCli(args, { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue });
 
 it('a second deploy to the same environment is refused, or queued; two environments deploy in parallel', async () => {
   const prod = await start('prod-cloud', 'v1');
   const dev = await start('dev-cloud', 'v1');
 
-  const refused = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait']);
+  const refused = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait', ...SIGN_AS_BOB]);
   expect(refused.code).toBe(3);
   expect(refused.stdout).toContain(`refused: a deploy to prod-cloud is already running: deploy-prod-cloud (run ${prod.firstExecutionRunId}, v1`);
 
-  const queued = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait', '--queue']);
+  const queued = await cli(['deploy', 'prod-cloud', '--version', 'v2', '--wait', '--queue', ...SIGN_AS_BOB]);
   expect(queued.stdout).toContain('queued: waiting for the running deploy deploy-prod-cloud');
   expect(queued.code, queued.stdout).toBe(0);
   expect(queued.stdout).toContain('succeeded: prod-cloud runs v2');

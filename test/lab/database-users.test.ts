@@ -21,6 +21,7 @@ import type { DeployResult, HostTarget } from '../../src/workflows/types.ts';
 import { runCli, type CliRun } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
 import { resetHost, tryOnHost } from '../support/lab.ts';
+import { deployInput } from '../support/signing.ts';
 import { LAB_CACHE } from '../support/paths.ts';
 import { LAB_CONFIG, startWorker, type TestWorker } from '../support/worker.ts';
 
@@ -44,7 +45,7 @@ async function ensureStack(client: Client, taskQueue: string): Promise<void> {
   const health = tryOnHost(ENV, "docker inspect --format '{{.State.Health.Status}}' mongo backend_cloud frontend_cloud");
   if (health.code === 0 && health.stdout.trim().split('\n').every((s) => s === 'healthy')) return;
   resetHost(ENV);
-  const handle = await client.workflow.start('deploy', { taskQueue, workflowId: `deploy-${ENV}`, args: [{ environment: ENV, version: 'v1' }] });
+  const handle = await client.workflow.start('deploy', { taskQueue, workflowId: `deploy-${ENV}`, args: [await deployInput({ environment: ENV, version: 'v1' })] });
   expect(((await handle.result()) as DeployResult).outcome).toBe('succeeded');
 }
 

@@ -5,6 +5,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApplicationFailure } from '@temporalio/common';
 import type { DeployResult } from '../../src/workflows/types.ts';
 import { composeCalls, containerEvents, isCompose, onHost, registryDigest, resetHost, runningDigests, type LabHost } from '../support/lab.ts';
+import { deployInput } from '../support/signing.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 let w: TestWorker;
@@ -17,7 +18,7 @@ beforeAll(async () => {
 afterAll(async () => w?.stop());
 
 async function deploy(environment: LabHost, version: string) {
-  const handle = await w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [{ environment, version }] });
+  const handle = await w.client.workflow.start('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [await deployInput({ environment, version })] });
   return handle.result().then(
     (r: DeployResult) => r,
     (e: unknown) => ((e as WorkflowFailedError).cause as ApplicationFailure).details![0] as DeployResult,

@@ -14,6 +14,7 @@ import { runCli, type CliRun } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
 import { activityRuns, only, type ActivityRun } from '../support/history.ts';
 import { resetHost } from '../support/lab.ts';
+import { deployInput, SIGN_AS_BOB } from '../support/signing.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 const ENV = 'prod-cloud';
@@ -29,7 +30,7 @@ beforeAll(async () => {
   configFile = labConfigWith((c) => (c.backups = { store, timeZone: 'UTC' }));
   w = await startWorker(configFile);
   // A running database, for the backups to dump.
-  const deployed = await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${ENV}`, args: [{ environment: ENV, version: 'v1' }] });
+  const deployed = await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${ENV}`, args: [await deployInput({ environment: ENV, version: 'v1' })] });
   expect((deployed as DeployResult).outcome).toBe('succeeded');
 }, 300_000);
 afterAll(async () => {
@@ -62,7 +63,7 @@ async function histories() {
 }
 
 it('a backup asked for while a deploy changes prod-cloud waits for it, says for whom, and dumps only once the deploy is done', async () => {
-  const deploying = cli(['deploy', ENV, '--version', 'v2', '--wait']);
+  const deploying = cli(['deploy', ENV, '--version', 'v2', '--wait', ...SIGN_AS_BOB]);
   // Once the deploy holds the lock (its `lock` step done), it is changing the host for the next half minute.
   for (let i = 0; ; i++) {
     const progress = await w.client.workflow.getHandle(`deploy-${ENV}`).query(progressQuery).catch(() => undefined);
@@ -86,7 +87,7 @@ it('a backup asked for while a deploy changes prod-cloud waits for it, says for 
 });
 
 it('a deploy and a backup of prod-cloud started at once take turns, and both succeed', async () => {
-  const [deployed, backedUp] = await Promise.all([cli(['deploy', ENV, '--version', 'v1', '--wait']), cli(['backup', ENV, '--wait'])]);
+  const [deployed, backedUp] = await Promise.all([cli(['deploy', ENV, '--version', 'v1', '--wait', ...SIGN_AS_BOB]), cli(['backup', ENV, '--wait'])]);
   expect(deployed.code, deployed.stdout + deployed.stderr).toBe(0);
   expect(backedUp.code, backedUp.stdout + backedUp.stderr).toBe(0);
 

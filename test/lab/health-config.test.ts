@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
 import { expectAppsRun, hostSnapshot, onHost, resetHost } from '../support/lab.ts';
+import { SIGN_AS_BOB } from '../support/signing.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 // A mistyped port (the stand-in backend answers any path on its own port).
@@ -35,11 +36,11 @@ const cli = (w: TestWorker, config: string, args: string[]) =>
   runCli(args, { TEMPORAL_ADDRESS: w.address, SMOKESTACK_TASK_QUEUE: w.taskQueue, SMOKESTACK_CONFIG: config });
 
 it('a typo in a health URL refuses the deploy before the host is changed (exit 2), naming the probe', async () => {
-  const first = await cli(good, 'smokestack.yml', ['deploy', 'prod-cloud', '--version', 'v1', '--wait']);
+  const first = await cli(good, 'smokestack.yml', ['deploy', 'prod-cloud', '--version', 'v1', '--wait', ...SIGN_AS_BOB]);
   expect(first.code, first.stdout).toBe(0);
   const before = hostSnapshot('prod-cloud');
 
-  const run = await cli(typo, typoConfig, ['deploy', 'prod-cloud', '--version', 'v2', '--wait']);
+  const run = await cli(typo, typoConfig, ['deploy', 'prod-cloud', '--version', 'v2', '--wait', ...SIGN_AS_BOB]);
   expect(run.code, run.stdout).toBe(2);
   expect(run.stdout).toContain(`the running version fails its own health check: backend (GET ${TYPO} -> `);
   expect(run.stdout).toContain('pass --allow-unhealthy-current');
@@ -48,7 +49,7 @@ it('a typo in a health URL refuses the deploy before the host is changed (exit 2
 });
 
 it('with --allow-unhealthy-current the deploy runs; its failure restores v1 by digest, ungated, and ends failed (exit 1)', async () => {
-  const run = await cli(typo, typoConfig, ['deploy', 'prod-cloud', '--version', 'v2', '--wait', '--allow-unhealthy-current']);
+  const run = await cli(typo, typoConfig, ['deploy', 'prod-cloud', '--version', 'v2', '--wait', '--allow-unhealthy-current', ...SIGN_AS_BOB]);
   expect(run.code, run.stdout).toBe(1);
   expect(run.stdout).toContain('running version UNHEALTHY (allowed)');
   expect(run.stdout).toContain('v1 was restored by digest, unhealthy as before');

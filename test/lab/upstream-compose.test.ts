@@ -8,6 +8,7 @@ import type { DeployResult } from '../../src/workflows/types.ts';
 import { labConfigWith } from '../support/config.ts';
 import { onHost, resetHost } from '../support/lab.ts';
 import { SHARED } from '../support/paths.ts';
+import { deployInput } from '../support/signing.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 const UPSTREAM = join(SHARED, 'fixtures/upstream/cloud.docker-compose.yml');
@@ -27,7 +28,7 @@ it('upstream cloud.docker-compose.yml deploys unchanged and every service is hea
   const handle = await w.client.workflow.start('deploy', {
     taskQueue: w.taskQueue,
     workflowId: 'deploy-prod-cloud',
-    args: [{ environment: 'prod-cloud', version: 'v1' }],
+    args: [await deployInput({ environment: 'prod-cloud', version: 'v1' })],
   });
   const result = (await handle.result()) as DeployResult;
   expect(result.outcome).toBe('succeeded');

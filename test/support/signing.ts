@@ -30,15 +30,16 @@ export async function signedAnswer(
   signer: LabSigner | string,
   edit: (s: AnswerStatement) => void = () => undefined,
   key: LabSigner = signer as LabSigner,
+  workflowId = PROMOTION_WORKFLOW_ID,
 ): Promise<SignedText> {
-  const handle = client.workflow.getHandle(PROMOTION_WORKFLOW_ID);
+  const handle = client.workflow.getHandle(workflowId);
   const [desc, progress] = await Promise.all([handle.describe(), handle.query(promotionProgressQuery)]);
   const statement: AnswerStatement = {
     purpose: SIGNATURE_NAMESPACE,
     v: 1,
     kind: 'promotion-answer',
     namespace: 'default',
-    workflowId: PROMOTION_WORKFLOW_ID,
+    workflowId,
     runId: desc.runId,
     release: progress.release,
     digests: digestList(progress.candidate?.images ?? []),
