@@ -5,7 +5,14 @@ set -eu
 
 mkdir -p /run/sshd /root/.ssh /etc/docker
 chmod 700 /root/.ssh
-ssh-keygen -A >/dev/null
+# Keys of this machine's own: the image's (made when its root filesystem was
+# built) would be every host's, and a pinned key could not tell two hosts
+# apart. Made once per host; a restarted or paused host keeps them.
+if [ ! -e /etc/ssh/.keys-of-this-host ]; then
+  rm -f /etc/ssh/ssh_host_*
+  ssh-keygen -A >/dev/null
+  touch /etc/ssh/.keys-of-this-host
+fi
 /usr/sbin/sshd -o PasswordAuthentication=no -o PermitRootLogin=prohibit-password
 
 # The deploy directory of this host's environment (see UPSTREAM.md).

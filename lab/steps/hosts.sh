@@ -151,5 +151,20 @@ ensure_hosts() {
   local entry
   for entry in "${LAB_HOSTS[@]}"; do ensure_host "$(host_name "$entry")" "$(host_ip "$entry")" "$(host_suite "$entry")"; done
   for entry in "${LAB_HOSTS[@]}"; do wait_host "$(host_name "$entry")" "$(host_ip "$entry")"; done
+  pin_host_keys
   info "all hosts answer over SSH with their Docker engines up"
+}
+
+# The hosts' SSH keys, pinned for smokestack.yml's knownHostsFile. Read from
+# each host itself through docker exec, the one channel no network sits in:
+# never from what answers on port 22. A host made anew has new keys.
+pin_host_keys() {
+  local entry name ip known="$LAB_KNOWN_HOSTS.new"
+  : > "$known"; chmod 600 "$known"
+  for entry in "${LAB_HOSTS[@]}"; do
+    name=$(host_name "$entry"); ip=$(host_ip "$entry")
+    docker exec "$(host_container "$name")" sh -c 'cat /etc/ssh/ssh_host_*_key.pub' | awk -v ip="$ip" '{ print ip, $1, $2 }' >> "$known"
+  done
+  mv "$known" "$LAB_KNOWN_HOSTS"
+  info "host keys pinned in $LAB_KNOWN_HOSTS"
 }

@@ -10,7 +10,7 @@ import { composeV1Version, composeV2Version } from '../commands/compose.ts';
 import type { EnvironmentConfig } from '../config/schema.ts';
 import { hostTargetOf } from '../activities/plan.ts';
 import { freeDisk } from '../activities/host/preflight.ts';
-import { HostKeyMismatchError, HostUnreachableError, withHost, type RemoteHost } from '../ssh/executor.ts';
+import { HostKeyMismatchError, HostUnreachableError, pinnedKeys, withHost, type RemoteHost } from '../ssh/executor.ts';
 import { describeDocker, dockerFindings, type DockerFacts } from './docker-rules.ts';
 import { servicesWithStartInterval } from './compose-features.ts';
 import { judgeDisk } from './disk.ts';
@@ -37,9 +37,8 @@ export async function checkHost(name: string, env: EnvironmentConfig, options: H
   });
   try {
     const facts = await Promise.race([withHost(target, () => undefined, (host) => hostFacts(host, env)), timeout]);
-    const pinned = target.hostKey
-      ? ok(`${name} ssh`, `${where}, host key pinned`)
-      : warn(`${name} ssh`, `${where} answers; no hostKey pinned, so an impostor would go unnoticed (docs/doctor.md)`);
+    // It answered, so it presented one of these: nothing connects without a pinned key.
+    const pinned = ok(`${name} ssh`, `${where}, host key ${pinnedKeys(target).join(' or ')} (pinned)`);
     return [pinned, dockerLine(`${name} docker`, facts.docker), judgeDisk(`${name} disk`, facts.freeMb, env.minFreeDiskMb, env.deployDir)];
   } catch (err) {
     return [unreachableLine(`${name} ssh`, where, err, options)];
@@ -50,7 +49,7 @@ export async function checkHost(name: string, env: EnvironmentConfig, options: H
 
 function unreachableLine(name: string, where: string, err: unknown, options: HostCheckOptions): CheckLine {
   // A different key is an impostor or a rebuilt host, on or off: always a failure.
-  if (err instanceof HostKeyMismatchError) return fail(name, `${err.message}: if the host was rebuilt, pin its new key (hostKey)`);
+  if (err instanceof HostKeyMismatchError) return fail(name, `${err.message}: if the host was rebuilt, check its new key on the host (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin it: smokestack hosts trust ENV`);
   if (err instanceof HostUnreachableError || err instanceof HostTimedOut) {
     const why = err instanceof HostTimedOut ? `${where}: ${err.message}` : err.message;
     if (options.oftenOff) return warn(name, `${why} (a device that is often off: fine unless it should be on now)`);

@@ -1,11 +1,14 @@
 // The one place a command becomes a shell string and crosses the network.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readdirSync, statSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import type { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { NodeSSH } from 'node-ssh';
-import { cmd, describe, quote, type Command } from '../commands/command.ts';
+import { cmd, describe, remoteLine, type Command } from '../commands/command.ts';
+import { makeDirWithMode, MODES, setMode, type Access } from '../commands/files.ts';
 import type { HostTarget } from '../workflows/types.ts';
+import { fingerprintOfBlob } from './known-hosts.ts';
 
 interface CommandResult {
   code: number;
@@ -23,8 +26,10 @@ export interface RemoteHost {
   run(command: Command, options?: RunOptions): Promise<CommandResult>;
   /** Like run, but a non-zero exit is an error that carries the command and its stderr. */
   check(command: Command, options?: RunOptions): Promise<string>;
+  /** Over SFTP, landing 0600 (put it in a private directory: the server's umask is not ours). */
   uploadFile(local: string, remote: string): Promise<void>;
-  uploadDir(local: string, remote: string): Promise<void>;
+  /** Over SFTP, with the modes `access` gives its files and folders (commands/files.ts: MODES), each folder made before what it holds. */
+  uploadDir(local: string, remote: string, access: Access): Promise<void>;
   /** Copies a host's file here as one stream (`cat` on a channel of its own), hashing the bytes as they are written: the copy's sha256 without a pass of its own. */
   downloadFileHashed(remote: string, local: string): Promise<{ sha256: string; bytes: number }>;
   /** A TCP channel, over this connection, to host:port as seen from the host (e.g. a database on its loopback). */
@@ -48,21 +53,30 @@ export class HostUnreachableError extends Error {
   }
 }
 
+/** The keys a target pins: none is no pin, and nothing connects without one. */
+export const pinnedKeys = (target: Pick<HostTarget, 'hostKey'>): string[] => [target.hostKey ?? []].flat();
+
 export class HostKeyMismatchError extends Error {
-  constructor(target: HostTarget, presented: string) {
-    super(`${target.host} presented SSH host key ${presented}, not the pinned ${target.hostKey}: refusing to connect`);
+  constructor(target: HostTarget, presented: string | undefined) {
+    const pinned = pinnedKeys(target);
+    super(
+      pinned.length === 0
+        ? `${target.host} has no pinned SSH host key: refusing to connect (smokestack hosts trust ENV pins it)`
+        : `${target.host} presented SSH host key ${presented}, not the pinned ${pinned.join(' or ')}: refusing to connect`,
+    );
     this.name = 'HostKeyMismatchError';
   }
 }
 
 /** The OpenSSH fingerprint of a raw public key blob, as `ssh-keygen -lf` prints it. */
-export function fingerprint(key: Buffer): string {
-  return `SHA256:${createHash('sha256').update(key).digest('base64').replace(/=+$/, '')}`;
-}
+export const fingerprint = fingerprintOfBlob;
 
 type CommandLog = (line: string) => void;
 
 async function openConnection(target: HostTarget): Promise<{ ssh: NodeSSH; lost: Promise<never> }> {
+  // Any key is accepted by ssh2 without a verifier: a machine in the middle would get root commands and secrets.
+  const pinned = pinnedKeys(target);
+  if (pinned.length === 0) throw new HostKeyMismatchError(target, undefined);
   const ssh = new NodeSSH();
   let presented: string | undefined;
   try {
@@ -74,16 +88,14 @@ async function openConnection(target: HostTarget): Promise<{ ssh: NodeSSH; lost:
       readyTimeout: target.connectTimeoutSeconds * 1000,
       keepaliveInterval: 5000,
       keepaliveCountMax: 3,
-      hostVerifier: target.hostKey
-        ? (key: Buffer) => {
-            presented = fingerprint(key);
-            return presented === target.hostKey;
-          }
-        : undefined,
+      hostVerifier: (key: Buffer) => {
+        presented = fingerprint(key);
+        return pinned.includes(presented);
+      },
     });
   } catch (err) {
     ssh.dispose();
-    if (presented && presented !== target.hostKey) throw new HostKeyMismatchError(target, presented);
+    if (presented && !pinned.includes(presented)) throw new HostKeyMismatchError(target, presented);
     throw new HostUnreachableError(target, err);
   }
   // A link that dies mid-command must fail the command, not leave it waiting
@@ -110,7 +122,7 @@ class SshHost implements RemoteHost {
   async run(command: Command, options: RunOptions = {}): Promise<CommandResult> {
     const shown = describe(command);
     this.log(`${this.target.host}$ ${shown}`);
-    const exec = Promise.race([this.ssh.execCommand(quote(command), { stdin: command.stdin }), this.lost]);
+    const exec = Promise.race([this.ssh.execCommand(remoteLine(command), { stdin: command.stdin }), this.lost]);
     const result = await withTimeout(exec, options.timeoutSeconds, () => {
       this.spoil();
       this.ssh.dispose();
@@ -130,14 +142,33 @@ class SshHost implements RemoteHost {
   }
 
   async uploadFile(local: string, remote: string): Promise<void> {
-    this.log(`${this.target.host}: upload ${local} -> ${remote}`);
-    await this.ssh.putFile(local, remote);
+    this.log(`${this.target.host}: upload ${local} -> ${remote} (${MODES.private.file})`);
+    await this.putWithMode(local, remote, MODES.private.file);
   }
 
-  async uploadDir(local: string, remote: string): Promise<void> {
-    this.log(`${this.target.host}: upload ${local}/ -> ${remote}/`);
-    const ok = await this.ssh.putDirectory(local, remote, { recursive: true, concurrency: 4 });
-    if (!ok) throw new Error(`uploading ${local} to ${this.target.host}:${remote} failed`);
+  async uploadDir(local: string, remote: string, access: Access): Promise<void> {
+    const modes = MODES[access];
+    this.log(`${this.target.host}: upload ${local}/ -> ${remote}/ (files ${modes.file}, folders ${modes.dir})`);
+    const sftp = await this.ssh.requestSFTP();
+    try {
+      for (const entry of folderEntries(local)) {
+        const to = posix.join(remote, entry.path);
+        if (entry.folder) await this.check(makeDirWithMode(to, modes.dir));
+        else await this.putWithMode(join(local, entry.path), to, modes.file, sftp);
+      }
+    } finally {
+      sftp.end();
+    }
+  }
+
+  /**
+   * The SFTP server creates a file under its own umask (sshd's, not the
+   * session's), so ssh2 sets the mode on the open file before writing a
+   * byte. It skips that for an empty file: a chmod does it then.
+   */
+  private async putWithMode(local: string, remote: string, mode: string, sftp: Parameters<NodeSSH['putFile']>[2] = null): Promise<void> {
+    await this.ssh.putFile(local, remote, sftp, { mode: Number.parseInt(mode, 8) });
+    if (statSync(local).size === 0) await this.check(setMode(remote, mode));
   }
 
   async downloadFileHashed(remote: string, local: string): Promise<{ sha256: string; bytes: number }> {
@@ -170,7 +201,7 @@ const WRITE_QUEUE_BYTES = 4 * 2 ** 20;
  */
 async function streamToFile(ssh: NodeSSH, command: Command, local: string): Promise<{ sha256: string; bytes: number }> {
   const channel = await new Promise<ExecChannel>((resolve, reject) =>
-    ssh.connection!.exec(quote(command), (err: Error | undefined, opened: ExecChannel) => (err ? reject(err) : resolve(opened))),
+    ssh.connection!.exec(remoteLine(command), (err: Error | undefined, opened: ExecChannel) => (err ? reject(err) : resolve(opened))),
   );
   const ended = new Promise<{ code: number | null; signal?: string }>((resolve) =>
     channel.once('close', (code?: number | null, signal?: string) => resolve({ code: code ?? null, signal })),
@@ -189,6 +220,17 @@ async function streamToFile(ssh: NodeSSH, command: Command, local: string): Prom
   const { code, signal } = await ended;
   if (code !== 0) throw new RemoteCommandError(describe(command), { code: code ?? -1, stdout: '', stderr: stderr || `ended by ${signal ?? 'the connection closing'}` });
   return { sha256: hash.digest('hex'), bytes };
+}
+
+/** A local folder's folders (each before what it holds, itself first as "") and files, as paths relative to it. */
+function folderEntries(root: string, under = ''): { path: string; folder: boolean }[] {
+  const entries = [{ path: under, folder: true }];
+  for (const name of readdirSync(join(root, under)).sort()) {
+    const path = under ? `${under}/${name}` : name;
+    if (statSync(join(root, path)).isDirectory()) entries.push(...folderEntries(root, path));
+    else entries.push({ path, folder: false });
+  }
+  return entries;
 }
 
 function withTimeout<T>(work: Promise<T>, seconds: number | undefined, onTimeout: () => Error): Promise<T> {

@@ -29,6 +29,7 @@ function configWithSecrets(secrets: Record<string, unknown>): string {
           kind: 'cloud',
           host: 'dev.example',
           privateKey: '/keys/id_ed25519',
+          hostKey: `SHA256:${'P'.repeat(43)}`,
           deployDir: '/opt/smart-smoker-dev',
           composeFile: 'stack.yml',
           env: { NODE_ENV: 'production' },
