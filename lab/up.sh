@@ -27,5 +27,5 @@ record_time total "$t_start"
 step "Lab ready in $(elapsed "$t_start")"
 info "hosts: ${LAB_HOSTS[*]}  (ssh key: $LAB_SSH_KEY)"
 info "registry: http://$LAB_REGISTRY/v2/"
-[ "${LAB_TEMPORAL:-1}" = 1 ] && info "Temporal: localhost:$TEMPORAL_PORT  Web UI: http://localhost:$TEMPORAL_UI_PORT (decodes through $LAB_CODEC_ENDPOINT)"
+[ "${LAB_TEMPORAL:-1}" = 1 ] && info "Temporal: localhost:$TEMPORAL_PORT  Web UI: http://localhost:$TEMPORAL_UI_PORT (decodes through $LAB_CODEC_ENDPOINT/<token>)"
 exit 0

@@ -4,8 +4,12 @@
 // resident (webpack and its in-memory file system never load).
 import { writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE, workflowsPath } from './worker.ts';
+import { FAILURE_CONVERTER_PATH } from './codec/failure-converter-path.ts';
+import { ENCODED_FAILURES_BUNDLE, WORKFLOW_BUNDLE, workflowsPath } from './worker.ts';
 
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} } as never });
-writeFileSync(WORKFLOW_BUNDLE, code);
-console.log(`workflow bundle: ${WORKFLOW_BUNDLE} (${Math.round(code.length / 1024)} KiB)`);
+// Two: the failure converter is bundled in, and only a worker with codec keys encodes failures (src/codec/data-converter.ts).
+for (const [file, failureConverterPath] of [[WORKFLOW_BUNDLE, undefined], [ENCODED_FAILURES_BUNDLE, FAILURE_CONVERTER_PATH]] as const) {
+  const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: { info() {}, warn: console.warn, error: console.error, debug() {}, trace() {}, log() {} } as never });
+  writeFileSync(file, code);
+  console.log(`workflow bundle: ${file} (${Math.round(code.length / 1024)} KiB)`);
+}

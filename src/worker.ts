@@ -3,11 +3,12 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from './activities/index.ts';
 import { dataConverterFromEnv } from './codec/data-converter.ts';
-import { encryptionStatus } from './codec/keys.ts';
-import { configPath, loadConfig } from './config/load.ts';
+import { encryptionStatus, MissingCodecKeysError, requireCodecKeys } from './codec/keys.ts';
+import { ConfigError, configPath, loadConfig } from './config/load.ts';
 import { metricsAddress } from './metrics/settings.ts';
 import { temporalSettings } from './temporal/connection.ts';
 
@@ -16,15 +17,19 @@ export const workflowsPath = fileURLToPath(new URL(`./workflows/index${extname(i
 
 /** The workflow code bundled by `npm run build` (src/bundle-workflows.ts), beside the compiled worker. */
 export const WORKFLOW_BUNDLE = fileURLToPath(new URL('./workflow-bundle.js', import.meta.url));
+/** The same with the encrypting data converter's failure converter inside (src/codec/failure-converter.ts): for a worker with codec keys. */
+export const ENCODED_FAILURES_BUNDLE = fileURLToPath(new URL('./workflow-bundle-encoded-failures.js', import.meta.url));
 
 /**
- * The compiled worker runs the bundle built with it; under tsx (tests, a
- * worker started from source) the sources are bundled at start, so an edit
- * is never run against a stale bundle.
+ * The compiled worker runs the bundle built with it, the one whose failure
+ * converter is its data converter's; under tsx (tests, a worker started from
+ * source) the sources are bundled at start, so an edit is never run against
+ * a stale bundle.
  */
-export function workflowCode(): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowCode(dataConverter?: DataConverter): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
   const compiled = extname(import.meta.url) === '.js';
-  return compiled && existsSync(WORKFLOW_BUNDLE) ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } } : { workflowsPath };
+  const bundle = dataConverter?.failureConverterPath ? ENCODED_FAILURES_BUNDLE : WORKFLOW_BUNDLE;
+  return compiled && existsSync(bundle) ? { workflowBundle: { codePath: bundle } } : { workflowsPath };
 }
 
 export async function createWorker(
@@ -37,13 +42,14 @@ export async function createWorker(
   /** How long running activities may finish after a shutdown signal before they are cancelled (the SDK's default: none). */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'],
 ): Promise<Worker> {
-  // Encrypted payloads when codec keys are configured (src/codec), as the clients do.
-  const dataConverter = dataConverterFromEnv();
+  // Encrypted payloads when codec keys are configured (src/codec), as the clients do. Without keys, an
+  // encrypted payload fails its workflow task (retried until a worker with the key takes it): say why once.
+  const dataConverter = dataConverterFromEnv(process.env, (line) => console.error(`smokestack worker: ${line}`));
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...workflowCode(),
+    ...workflowCode(dataConverter),
     activities: createActivities({ configFile }),
     interceptors,
     dataConverter,
@@ -55,6 +61,7 @@ export async function createWorker(
 async function main(): Promise<void> {
   const configFile = configPath();
   const config = loadConfig(configFile);
+  requireCodecKeys(config);
   const settings = temporalSettings(config);
   // Before the connection: the runtime, with its metrics exporter, is installed once per process (docs/monitoring.md).
   const listen = metricsAddress(config);
@@ -74,6 +81,11 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((err) => {
+    // A configuration it cannot run with (codec keys included) is said in its own words, as the CLI does (exit 2).
+    if (err instanceof ConfigError || err instanceof MissingCodecKeysError) {
+      console.error(`smokestack worker: ${err.message}`);
+      process.exit(2);
+    }
     console.error(err);
     process.exit(1);
   });

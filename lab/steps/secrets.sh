@@ -21,5 +21,7 @@ ensure_secrets() {
   [ -s "$dir/approvers/allowed_signers" ] || for name in bob carol; do
     printf '%s namespaces="smokestack-approval" %s\n' "$name" "$(cut -d' ' -f1,2 "$dir/approvers/$name.pub")"
   done > "$dir/approvers/allowed_signers"
+  # The codec server's token (docs/encryption.md): hex, so it fits in the Web UI's codec endpoint URL.
+  [ -s "$dir/codec-token" ] || (umask 077; head -c 32 /dev/urandom | od -An -v -tx1 | tr -d ' \n' > "$dir/codec-token")
   info "$dir"
 }

@@ -7,16 +7,16 @@ LAB_SEARCH_ATTRIBUTES=(SmokestackEnvironment=Keyword SmokestackVersion=Keyword S
 ensure_temporal() {
   if temporal_answers; then
     if ! lab_temporal_pid >/dev/null || temporal_has_codec_endpoint; then info "answering on :$TEMPORAL_PORT"; return; fi
-    # Started by an older lab, before the Web UI had a codec endpoint: the same database, restarted with it.
-    info "restarting it with the Web UI's codec endpoint $LAB_CODEC_ENDPOINT"
+    # Started by an older lab, before the Web UI's codec endpoint carried the token: the same database, restarted with it.
+    info "restarting it with the Web UI's codec endpoint $LAB_CODEC_ENDPOINT/<token>"
     stop_lab_temporal
   fi
   local sa=() a
   for a in "${LAB_SEARCH_ATTRIBUTES[@]}"; do sa+=(--search-attribute "$a"); done
   info "starting temporal server start-dev (log: $LAB_STATE/temporal.log)"
-  setsid nohup "$LAB_BIN/temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
+  start_detached "$LAB_BIN/temporal" server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" \
     --ui-port "$TEMPORAL_UI_PORT" --db-filename "$LAB_STATE/temporal.db" --log-level warn \
-    --ui-codec-endpoint "$LAB_CODEC_ENDPOINT" "${sa[@]}" >"$LAB_STATE/temporal.log" 2>&1 </dev/null &
+    --ui-codec-endpoint "$(lab_codec_ui_endpoint)" "${sa[@]}" >"$LAB_STATE/temporal.log" 2>&1 </dev/null
   echo $! > "$LAB_STATE/temporal.pid"
   for _ in $(seq 1 60); do
     temporal_answers && { info "answering on :$TEMPORAL_PORT, Web UI http://localhost:$TEMPORAL_UI_PORT"; return; }
@@ -36,8 +36,9 @@ lab_temporal_pid() {
   pid=$(cat "$LAB_STATE/temporal.pid" 2>/dev/null) && [ -n "$pid" ] && grep -q 'temporal' "/proc/$pid/cmdline" 2>/dev/null && echo "$pid"
 }
 
+# The Web UI's codec endpoint, token included (the dev server has no flag to pass a header: --ui-codec-endpoint only).
 temporal_has_codec_endpoint() {
-  tr '\0' ' ' <"/proc/$(lab_temporal_pid)/cmdline" | grep -qF -- "--ui-codec-endpoint $LAB_CODEC_ENDPOINT "
+  tr '\0' ' ' <"/proc/$(lab_temporal_pid)/cmdline" | grep -qF -- "--ui-codec-endpoint $(lab_codec_ui_endpoint) "
 }
 
 stop_lab_temporal() {

@@ -18,7 +18,7 @@ import { probeHost } from './host/probe.ts';
 import { inspectRunning } from './host/running.ts';
 import { planPromotion } from './promotion/plan.ts';
 import { lastDeploys } from './promotion/records.ts';
-import { copyOffHost, listBackups, planBackup, removeBackups, takeBackup } from './database/backups.ts';
+import { copyOffHost, listBackupCopies, listBackups, planBackup, removeBackups, takeBackup } from './database/backups.ts';
 import { ensureDatabaseUsers } from './database/users.ts';
 import { environmentLockActivities } from './lock.ts';
 import { chooseBackup, databaseState, restoreArchive, stageArchive, startApp, stopApp } from './database/restore.ts';
@@ -62,6 +62,7 @@ export function createActivities(deps: ActivityDeps = { configFile: configPath()
     takeBackup: (plan: BackupPlan, id: string, trigger: BackupManifest['trigger']) => takeBackup(deps.configFile, plan, id, trigger),
     copyOffHost,
     listBackups,
+    listBackupCopies,
     removeBackups,
     ensureDatabaseUsers: (environment: string) => ensureDatabaseUsers(deps.configFile, environment),
     chooseBackup,

@@ -61,6 +61,7 @@ export async function planDeploy(configFile: string, input: DeployInput, options
     composeFileName: basename(env.composeFile),
     composeSha256: sha256(readFileSync(env.composeFile)),
     extraFiles: env.extraFiles,
+    readableExtraFiles: env.readableExtraFiles,
     settings: env.env,
     secrets: env.secrets,
     services: env.services,

@@ -35,7 +35,11 @@ export async function runBackup(client: Client, settings: TemporalSettings, inpu
     write(`succeeded: backup ${m.id} of ${m.environment}, ${m.bytes} bytes, sha256 ${m.sha256}`);
     write(`  on the host: ${result.hostPath}`);
     write(`  off the host: ${result.storePath}`);
-    for (const r of result.rotation) write(`  rotation (${r.copy}): kept ${r.kept}, removed ${r.removed.length}${r.held ? `; ${r.held}` : ''}`);
+    for (const r of result.rotation) {
+      write(`  rotation (${r.copy}): kept ${r.kept}, removed ${r.removed.length}${r.held ? `; ${r.held}` : ''}`);
+      if (r.hostOnly) write(`    left alone, on the host only (the store has no copy): ${r.hostOnly.join(', ')}`);
+      for (const refused of r.refused ?? []) write(`    refused ${refused}`);
+    }
     return EXIT.succeeded;
   } catch (err) {
     if (!(err instanceof WorkflowFailedError)) throw err;
@@ -70,8 +74,12 @@ export async function follow<R>(
 export async function showBackups(client: Client, settings: TemporalSettings, environment: string, write: (line: string) => void): Promise<number> {
   const listing = await inventory(client, settings, environment, write);
   if (!listing) return EXIT.failed;
+  const refused = () => {
+    for (const r of listing.refused ?? []) write(`refused (${r.copy}): ${r.name}: ${r.why}`);
+  };
   if (listing.backups.length === 0) {
     write(`no backups of ${environment} yet: \`smokestack backup ${environment}\` takes one`);
+    refused();
     return EXIT.succeeded;
   }
   write(['BACKUP'.padEnd(22), 'AGE'.padStart(8), 'SIZE'.padStart(10), 'WHERE'.padEnd(11), 'VALIDATED'.padEnd(10), 'KEPT BY'].join('  '));
@@ -81,6 +89,7 @@ export async function showBackups(client: Client, settings: TemporalSettings, en
     write([m.id.padEnd(22), age(listing.now - m.takenAt).padStart(8), size(m.bytes).padStart(10), where.padEnd(11), validated.padEnd(10), keptBy.join(', ') || 'next rotation removes it'].join('  '));
   }
   if (listing.held) write(listing.held);
+  refused();
   return EXIT.succeeded;
 }
 
@@ -153,10 +162,18 @@ export async function runRestore(
 async function printRestorePlan(client: Client, settings: TemporalSettings, input: RestoreInput, write: (line: string) => void): Promise<number> {
   const listing = await inventory(client, settings, input.environment, write);
   if (!listing) return EXIT.failed;
-  const candidates = listing.backups.map((b) => b.manifest);
+  // As the restore chooses (chooseBackup): from the store only; a backup on the host alone is not trusted.
+  const candidates = listing.backups.filter((b) => b.copies.includes('store')).map((b) => b.manifest);
   const chosen = input.backupId ? candidates.find((m) => m.id === input.backupId) : defaultBackup(candidates);
   if (!chosen) {
-    write(input.backupId ? `no backup ${input.backupId} of ${input.environment}: \`smokestack backups ${input.environment}\` lists them` : `${input.environment} has no backups yet`);
+    const hostOnly = input.backupId !== undefined && listing.backups.some((b) => b.manifest.id === input.backupId);
+    write(
+      hostOnly
+        ? `backup ${input.backupId} of ${input.environment} is on its host only: the store has no copy to check it against, and a manifest from the host alone is not trusted`
+        : input.backupId
+          ? `no backup ${input.backupId} of ${input.environment}: \`smokestack backups ${input.environment}\` lists them`
+          : `${input.environment} has no backups in the store yet`,
+    );
     return EXIT.invalid;
   }
   const documents = chosen.collections.reduce((n, c) => n + c.documents, 0);

@@ -152,6 +152,21 @@ for (const answer of ['approve', 'reject'] as const) {
     });
 }
 
+const hosts = program.command('hosts').description("the hosts' SSH keys: nothing connects to a host whose key is not pinned");
+hosts
+  .command('trust')
+  .description("fetch ENV's SSH host key, show its SHA256 fingerprint, and pin it once you confirm")
+  .argument('<environment>', 'environment name from the configuration')
+  .option('-y, --yes', 'pin it without asking (for scripts that checked the fingerprint another way)', false)
+  .addHelpText('after', '\nExample:\n  smokestack hosts trust prod-cloud\n\nExit codes: 0 pinned (or already), 2 not pinned (refused, no key presented, or bad input).')
+  .action(async (environment: string, opts: { yes: boolean }) => {
+    const { configPath, loadConfig } = await import('../config/load.ts');
+    const file = configPath(program.opts().config);
+    const config = loadConfig(file, { requireHostKeys: false });
+    const { trustHost } = await import('./hosts-command.ts');
+    process.exitCode = await trustHost(config, file, environment, opts, write);
+  });
+
 program
   .command('audit')
   .description("check every signed answer and signed request of RELEASE again, against the approvers' keys in this configuration")
@@ -377,10 +392,12 @@ async function checkRelease(release: string): Promise<void> {
   if (problem) throw new InputError(problem);
 }
 
-/** The file named by --config (or $SMOKESTACK_CONFIG), validated. */
+/** The file named by --config (or $SMOKESTACK_CONFIG), validated; with codec.required, codec keys too. */
 async function loadChosenConfig(): Promise<Config> {
-  const { configPath, loadConfig } = await import('../config/load.ts');
-  return loadConfig(configPath(program.opts().config));
+  const [{ configPath, loadConfig }, { requireCodecKeys }] = await Promise.all([import('../config/load.ts'), import('../codec/keys.ts')]);
+  const config = loadConfig(configPath(program.opts().config));
+  requireCodecKeys(config);
+  return config;
 }
 
 async function withClient(config: Config, fn: (client: Client, settings: TemporalSettings) => Promise<void>): Promise<void> {
@@ -421,12 +438,17 @@ program
   .command('codec-server')
   .description("serve Temporal's remote codec protocol, so the Web UI shows encrypted payloads decoded (docs/encryption.md)")
   .option('-p, --port <n>', 'port to listen on', (v) => Number.parseInt(v, 10), 8081)
-  .option('--host <ip>', 'address to listen on (anyone who reaches it can decrypt)', '127.0.0.1')
+  .option('--host <ip>', 'address to listen on (whoever reaches it with the token can decrypt)', '127.0.0.1')
   .option('--origin <url...>', "the Web UI's URL, allowed to call from a browser (default: temporal.uiUrl)")
-  .action(async (opts: { port: number; host: string; origin?: string[] }) => {
+  .option('--token-file <file>', 'the file holding the token every request must carry (default: $SMOKESTACK_CODEC_TOKEN_FILE, else $SMOKESTACK_CODEC_TOKEN)')
+  .option('--allow-encode', 'also answer POST .../encode, so the Web UI can encrypt what it sends (signals): it makes ciphertext the worker trusts', false)
+  .option('--allowed-host <host:port...>', 'Host headers to answer besides the listen address, for a proxy in front that passes its own name')
+  .addHelpText('after', '\nThe Web UI\'s codec endpoint: http://HOST:PORT/<token>; the Temporal CLI: --codec-endpoint http://HOST:PORT --codec-auth "Bearer <token>".')
+  .action(async (opts: { port: number; host: string; origin?: string[]; tokenFile?: string; allowEncode: boolean; allowedHost?: string[] }) => {
     const origins = opts.origin ?? [(await import('../temporal/connection.ts')).temporalSettings(await loadChosenConfig()).uiUrl];
     const { runCodecServer } = await import('./codec-server-command.ts');
-    await runCodecServer({ port: opts.port, host: opts.host, origins }, write);
+    const { port, host, tokenFile, allowEncode, allowedHost: allowedHosts } = opts;
+    await runCodecServer({ port, host, origins, tokenFile, allowEncode, allowedHosts }, write);
   });
 
 const db = program.command('db').description("a cloud environment's database");
@@ -454,14 +476,22 @@ db
 /** Known failures get one line and the exit code that names them; anything else is a bug and gets its stack. */
 async function exitCodeFor(err: unknown): Promise<number> {
   // Whatever threw one of these has loaded its module already: importing it again costs nothing.
-  const [{ ConfigError }, { InputError }, { TemporalUnreachableError }] = await Promise.all([
+  const [{ ConfigError }, { InputError }, { TemporalUnreachableError }, { MissingCodecKeysError }] = await Promise.all([
     import('../config/load.ts'),
     import('./input.ts'),
     import('../temporal/connection.ts'),
+    import('../codec/keys.ts'),
   ]);
   if (err instanceof ConfigError || err instanceof InputError) {
     console.error(`error: ${err.message}`);
     return EXIT.invalid;
+  }
+  // An encrypted payload met without keys: the SDK may have wrapped the codec's error.
+  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 8; cause = cause.cause, depth++) {
+    if (cause instanceof MissingCodecKeysError) {
+      console.error(`error: ${cause.message}`);
+      return EXIT.invalid;
+    }
   }
   if (err instanceof TemporalUnreachableError) {
     console.error(`error: ${err.message}`);

@@ -9,11 +9,22 @@
 // body or payload it cannot handle. The Web UI calls it from the browser, so
 // its origin gets CORS answers, credentials included.
 //
-// Anyone who can reach it can decrypt: it listens on loopback unless told
-// otherwise, and must sit behind authentication if it is ever exposed.
+// Whoever it answers can read every run's inputs, so it answers only:
+// - requests that carry its token, as `Authorization: Bearer <token>` (the
+//   Temporal CLI's --codec-auth) or as the first path segment
+//   (`/<token>/decode`: the dev server's Web UI has no login, so it cannot
+//   send a header, but its codec endpoint can be `http://HOST:PORT/<token>`);
+// - requests whose Host is the address it listens on: a page whose own name
+//   was re-pointed at 127.0.0.1 (DNS rebinding) sends its own name;
+// - /encode only when started with --allow-encode: it makes ciphertext the
+//   worker trusts as its own.
+// Neither the token nor a request's path (which may hold it) is ever logged,
+// and no answer names a key id.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import type { Payload, PayloadCodec } from '@temporalio/common';
+import { tokenChecker } from './codec-token.ts';
 
 /** A Temporal batch can be large; a body past this is refused (413), not buffered. */
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
@@ -26,6 +37,12 @@ export interface CodecServerOptions {
   host: string;
   /** Origins (scheme://host:port) allowed to call from a browser: the Web UI's. */
   origins: string[];
+  /** What every request must carry: `Authorization: Bearer <token>`, or `/<token>/` before the operation. */
+  token: string;
+  /** Whether POST .../encode answers (off: it would make valid ciphertext for whoever holds the token). */
+  allowEncode?: boolean;
+  /** Host headers answered besides the listen address's: the names a proxy in front (tailscale serve) passes on. */
+  allowedHosts?: string[];
   log?: (line: string) => void;
 }
 
@@ -43,13 +60,114 @@ interface JsonPayload {
 
 class BadRequest extends Error {}
 
+/** What the server makes of a request before reading its body. */
+export type Verdict =
+  | { answer: 'refuse'; status: number; error: string; headers?: Record<string, string> }
+  | { answer: 'preflight' }
+  | { answer: 'run'; operation: 'encode' | 'decode' };
+
+export interface RequestFacts {
+  method: string;
+  /** The request target: path and query, as sent. */
+  url: string;
+  host: string | undefined;
+  authorization: string | undefined;
+}
+
+export interface Policy {
+  /** Host header values answered, lower case (see hostsAnsweredTo). */
+  hosts: ReadonlySet<string>;
+  tokenMatches: (candidate: string | undefined) => boolean;
+  allowEncode: boolean;
+}
+
+/**
+ * The server's decisions, in order: a foreign Host is misdirected (421); a
+ * browser's preflight is answered without the token (a preflight never
+ * carries credentials; it reveals nothing); everything else needs the
+ * token (401), then a codec path (404), POST (405), and for /encode
+ * --allow-encode (403).
+ */
+export function judge(req: RequestFacts, policy: Policy): Verdict {
+  if (!req.host || !policy.hosts.has(req.host.toLowerCase())) {
+    return { answer: 'refuse', status: 421, error: 'this server answers only to the address it listens on (Host header)' };
+  }
+  let segments: string[];
+  try {
+    segments = new URL(req.url, 'http://codec').pathname.split('/').filter(Boolean);
+  } catch {
+    return notFound();
+  }
+  const operation = segments.at(-1);
+  const codecPath = operation === 'encode' || operation === 'decode';
+  if (req.method === 'OPTIONS') return codecPath ? { answer: 'preflight' } : notFound();
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.authorization ?? '')?.[1];
+  const inPath = segments.length >= 2 ? segments[0] : undefined;
+  // Either will do; both are checked, each in constant time.
+  const byHeader = policy.tokenMatches(bearer);
+  const byPath = policy.tokenMatches(inPath);
+  if (!byHeader && !byPath) {
+    return {
+      answer: 'refuse',
+      status: 401,
+      error: 'the codec server needs its token: Authorization: Bearer <token>, or /<token>/decode',
+      headers: { 'WWW-Authenticate': 'Bearer realm="smokestack codec"' },
+    };
+  }
+  if (!codecPath) return notFound();
+  if (req.method !== 'POST') return { answer: 'refuse', status: 405, error: `${req.method} not allowed: POST`, headers: { Allow: 'POST, OPTIONS' } };
+  if (operation === 'encode' && !policy.allowEncode) {
+    return { answer: 'refuse', status: 403, error: '/encode is off: start the codec server with --allow-encode to let the Web UI encrypt what it sends' };
+  }
+  return { answer: 'run', operation };
+}
+
+const notFound = (): Verdict => ({ answer: 'refuse', status: 404, error: 'not found: POST .../encode or .../decode' });
+
+const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+const isLoopback = (address: string) => address === 'localhost' || address === '::1' || /^127\./.test(address);
+const isWildcard = (address: string) => address === '0.0.0.0' || address === '::' || address === '';
+
+/**
+ * The Host header values that name this server: its listen address and port;
+ * for loopback also localhost, 127.0.0.1 and [::1]; for every interface
+ * (0.0.0.0, ::) each interface's address; and whatever is allowed besides.
+ */
+export function hostsAnsweredTo(
+  listen: { host: string; address: string; port: number },
+  allowed: string[] = [],
+  interfaceAddresses: () => string[] = localAddresses,
+): Set<string> {
+  const names = new Set<string>([listen.host, listen.address]);
+  if ([listen.host, listen.address].some(isLoopback)) LOOPBACK_NAMES.forEach((n) => names.add(n));
+  if ([listen.host, listen.address].some(isWildcard)) [...LOOPBACK_NAMES, ...interfaceAddresses()].forEach((n) => names.add(n));
+  const hosts = new Set<string>(allowed.map((h) => h.toLowerCase()));
+  for (const name of names) {
+    if (isWildcard(name)) continue;
+    const bracketed = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+    hosts.add(`${bracketed.toLowerCase()}:${listen.port}`);
+    // A browser leaves out the scheme's default port.
+    if (listen.port === 80) hosts.add(bracketed.toLowerCase());
+  }
+  return hosts;
+}
+
+function localAddresses(): string[] {
+  return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((i) => i.address));
+}
+
 export async function startCodecServer(options: CodecServerOptions): Promise<RunningCodecServer> {
   const origins = new Set(options.origins.map(originOf));
+  const policy: Policy = { hosts: new Set(), tokenMatches: tokenChecker(options.token), allowEncode: options.allowEncode ?? false };
   const server = createServer((req, res) => {
-    handle(req, res, options.codec, origins).catch((err: unknown) => {
-      // A bad body or a codec failure (unknown key id, tampered payload) is a 400, as the protocol says; no message holds key material.
-      options.log?.(`${req.method} ${req.url}: 400 ${(err as Error).message}`);
-      if (!res.headersSent) send(res, 400, { error: (err as Error).message });
+    // Never the path: it may hold the token (or a near miss of it).
+    const what = `${req.method} from ${req.socket.remoteAddress}`;
+    handle(req, res, options.codec, origins, policy, (line) => options.log?.(`${what}: ${line}`)).catch((err: unknown) => {
+      // A body it cannot read says why; a codec failure (unknown key id, tampered payload) is logged here, and
+      // answered without naming key ids: the caller learns nothing about which keys this server holds.
+      const message = err instanceof BadRequest ? err.message : 'a payload could not be decoded with this server\'s keys (the codec server\'s log says why)';
+      options.log?.(`${what}: 400 ${(err as Error).message}`);
+      if (!res.headersSent) send(res, 400, { error: message });
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -57,6 +175,7 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
     server.listen(options.port, options.host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
+  policy.hosts = hostsAnsweredTo({ host: options.host, address, port }, options.allowedHosts);
   return {
     url: `http://${address.includes(':') ? `[${address}]` : address}:${port}`,
     server,
@@ -64,16 +183,27 @@ export async function startCodecServer(options: CodecServerOptions): Promise<Run
   };
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, codec: PayloadCodec, origins: Set<string>): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  codec: PayloadCodec,
+  origins: Set<string>,
+  policy: Policy,
+  log: (line: string) => void,
+): Promise<void> {
+  const verdict = judge({ method: req.method ?? 'GET', url: req.url ?? '/', host: req.headers.host, authorization: req.headers.authorization }, policy);
   const origin = req.headers.origin;
-  if (origin && origins.has(origin)) {
+  if (origin && origins.has(origin) && !(verdict.answer === 'refuse' && verdict.status === 421)) {
     res.setHeader('Access-Control-Allow-Origin', origin);
     res.setHeader('Access-Control-Allow-Credentials', 'true');
     res.setHeader('Vary', 'Origin');
   }
-  const operation = new URL(req.url ?? '/', 'http://codec').pathname.split('/').pop();
-  if (operation !== 'encode' && operation !== 'decode') return send(res, 404, { error: 'not found: POST .../encode or .../decode' });
-  if (req.method === 'OPTIONS') {
+  if (verdict.answer === 'refuse') {
+    if (verdict.status === 401 || verdict.status === 421 || verdict.status === 403) log(`${verdict.status} ${verdict.error}`);
+    for (const [name, value] of Object.entries(verdict.headers ?? {})) res.setHeader(name, value);
+    return send(res, verdict.status, { error: verdict.error });
+  }
+  if (verdict.answer === 'preflight') {
     // The browser's preflight, before a JSON POST with x-namespace.
     res.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
     res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
@@ -81,14 +211,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, codec: PayloadC
     res.writeHead(204).end();
     return;
   }
-  if (req.method !== 'POST') {
-    res.setHeader('Allow', 'POST, OPTIONS');
-    return send(res, 405, { error: `${req.method} not allowed: POST` });
-  }
   const body = await readBody(req);
   if (body === undefined) return send(res, 413, { error: `body over ${MAX_BODY_BYTES} bytes` });
   const payloads = parsePayloads(body);
-  const out = operation === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
+  const out = verdict.operation === 'encode' ? await codec.encode(payloads) : await codec.decode(payloads);
   send(res, 200, { payloads: out.map(toJson) });
 }
 
@@ -146,18 +272,32 @@ export function originOf(url: string): string {
 
 /** The command: serves until SIGINT or SIGTERM. */
 export async function runCodecServer(
-  opts: { port: number; host: string; origins: string[] },
+  opts: { port: number; host: string; origins: string[]; tokenFile?: string; allowEncode: boolean; allowedHosts?: string[] },
   write: (line: string) => void,
 ): Promise<void> {
-  const [{ keyRingFromEnv, encryptionStatus, KEYS_ENV, KEYS_FILE_ENV }, { AesGcmCodec }, { InputError }] = await Promise.all([
+  const [{ keyRingFromEnv, encryptionStatus, KEYS_ENV, KEYS_FILE_ENV }, { AesGcmCodec }, { InputError }, { codecToken }] = await Promise.all([
     import('../codec/keys.ts'),
     import('../codec/aes-gcm-codec.ts'),
     import('./input.ts'),
+    import('./codec-token.ts'),
   ]);
   const ring = keyRingFromEnv();
   if (!ring) throw new InputError(`no codec keys: set $${KEYS_FILE_ENV} (a file of <id>:<base64 key> lines) or $${KEYS_ENV}`);
-  const running = await startCodecServer({ ...opts, codec: new AesGcmCodec(ring), log: (line) => console.error(line) });
-  write(`codec server on ${running.url} (POST /encode, /decode), for the Web UI at ${opts.origins.join(', ')}`);
+  const token = codecToken(opts.tokenFile);
+  const running = await startCodecServer({
+    codec: new AesGcmCodec(ring),
+    port: opts.port,
+    host: opts.host,
+    origins: opts.origins,
+    token,
+    allowEncode: opts.allowEncode,
+    allowedHosts: opts.allowedHosts,
+    log: (line) => console.error(line),
+  });
+  const operations = opts.allowEncode ? 'POST .../decode and .../encode' : 'POST .../decode; /encode is off';
+  write(`codec server on ${running.url} (${operations}), for the Web UI at ${opts.origins.join(', ')}`);
+  // "<token>" literally: the token itself is never printed.
+  write(`requests carry the token: the Web UI's codec endpoint is ${running.url}/<token>; the Temporal CLI sends --codec-auth "Bearer <token>"`);
   write(encryptionStatus().description);
   await new Promise<void>((resolve) => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => resolve());

@@ -13,7 +13,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 // A default import: Node's ESM loader finds no named exports in this CommonJS package.
 import proto from '@temporalio/proto';
-import type { CodecKey, KeyRing } from './keys.ts';
+import { MissingCodecKeysError, type CodecKey, type KeyRing } from './keys.ts';
 
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 
@@ -86,5 +86,34 @@ export class AesGcmCodec implements PayloadCodec {
       throw new PayloadDecryptionError(`a payload encrypted with key "${id}" failed authentication: it was altered, or the key "${id}" is not the one it was encrypted with`);
     }
     return PayloadMessage.decode(plain);
+  }
+}
+
+/**
+ * The codec of a process without keys: what it sends stays as it is, and an
+ * encrypted payload it meets is refused with one line naming the key it
+ * needs (the payload converter would say only "Unknown encoding:
+ * binary/encrypted"). `warn` hears about each key id once: a worker retries
+ * the workflow task, and its log says why once.
+ */
+export class NoKeysCodec implements PayloadCodec {
+  private readonly warned = new Set<string>();
+
+  constructor(private readonly warn?: (line: string) => void) {}
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads;
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    const encrypted = payloads.find((payload) => text(payload.metadata?.encoding) === ENCODING);
+    if (!encrypted) return payloads;
+    const id = text(encrypted.metadata?.[KEY_ID_METADATA]) ?? '(none named)';
+    const error = new MissingCodecKeysError(`a payload is encrypted with key "${id}" and this process has no codec keys`);
+    if (!this.warned.has(id)) {
+      this.warned.add(id);
+      this.warn?.(error.message);
+    }
+    throw error;
   }
 }

@@ -102,6 +102,22 @@ export function keyRingFromEnv(env: NodeJS.ProcessEnv = process.env): KeyRing | 
   return parseKeyRing(text, file);
 }
 
+/**
+ * Codec keys are needed and there are none: one line naming what to set, so
+ * the CLI prints it as is (exit 2) and the worker stops with it.
+ */
+export class MissingCodecKeysError extends Error {
+  constructor(why: string) {
+    super(`${why}: set $${KEYS_FILE_ENV} (a file of <id>:<base64 key> lines) or $${KEYS_ENV} (docs/encryption.md)`);
+    this.name = 'MissingCodecKeysError';
+  }
+}
+
+/** With `codec: { required: true }` in the configuration, no process of ours starts without keys (nothing is written to history in the clear). */
+export function requireCodecKeys(config: { codec?: { required: boolean } }, env: NodeJS.ProcessEnv = process.env): void {
+  if (config.codec?.required && !keyRingFromEnv(env)) throw new MissingCodecKeysError('no codec keys, and the configuration requires them (codec.required)');
+}
+
 export interface EncryptionStatus {
   on: boolean;
   /** One line for an operator (doctor, the codec server, the worker): never key material. */

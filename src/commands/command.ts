@@ -32,6 +32,20 @@ export function quote(command: Command): string {
   return command.mergeStderr ? `${redirected} 2>&1` : redirected;
 }
 
+/**
+ * The line the executor sends: `umask 077`, then the quoted command. Whatever
+ * umask the login gave the session (a host's /etc/profile, PAM, ~/.bashrc),
+ * a file any command creates on a host, by a redirect (a dump) or by the
+ * tool itself (mkdir -p's parents, cp), is its owner's alone: a command
+ * cannot forget it. A builder that wants another mode says so (chmod, mkdir -m).
+ */
+export function remoteLine(command: Command): string {
+  return `${PRIVATE_UMASK} && ${quote(command)}`;
+}
+
+/** Files 0600, directories 0700, unless a command sets a mode of its own. */
+export const PRIVATE_UMASK = 'umask 077';
+
 /** How a command is shown in logs and progress: argv only, never stdin. */
 export function describe(command: Command): string {
   return quote(command) + (command.stdin !== undefined ? ' <(stdin)' : '');

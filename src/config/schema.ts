@@ -12,6 +12,8 @@ const ENV_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 const CONTAINER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const ENV_VAR_PATTERN = /^[A-Z_][A-Z0-9_]*$/;
 const ABSOLUTE_PATH = /^\/[A-Za-z0-9_./-]*$/;
+const HOST_FINGERPRINT = 'must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub), or a list of them';
+const hostFingerprint = () => z.string().regex(/^SHA256:[A-Za-z0-9+/]{43}$/, HOST_FINGERPRINT);
 const envVarName = () => z.string().regex(ENV_VAR_PATTERN, 'must be an environment variable name: A-Z, 0-9 and "_"');
 
 // zod's plain .url() passes anything new URL() parses ("foo:bar", "mailto:x",
@@ -166,10 +168,11 @@ export const environmentSchema = z
     privateKey: z.string().min(1).describe('Path to the SSH private key the worker uses. ~ and ${VAR} are expanded.'),
     connectTimeoutSeconds: z.number().int().min(1).max(120).default(10).describe('Give up connecting after this long (then retry).'),
     hostKey: z
-      .string()
-      .regex(/^SHA256:[A-Za-z0-9+/]{43}$/, 'must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub)')
+      .union([hostFingerprint(), z.array(hostFingerprint()).min(1)], { error: HOST_FINGERPRINT })
       .optional()
-      .describe("The host's SSH key fingerprint. When set, a host presenting any other key is refused."),
+      .describe(
+        "The host's SSH key fingerprint (or a list, one per key type), e.g. SHA256:… from `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the host. A host presenting any other key is refused. Required unless knownHostsFile lists the host: `smokestack hosts trust ENV` pins it.",
+      ),
     protected: z
       .boolean()
       .default(false)
@@ -181,7 +184,13 @@ export const environmentSchema = z
     extraFiles: z
       .array(z.string().min(1))
       .default([])
-      .describe('Local files or folders (relative to this config file) uploaded beside the compose file.'),
+      .describe('Local files or folders (relative to this config file) uploaded beside the compose file, private to the SSH user (files 0600, folders 0700) like everything smokestack writes on a host.'),
+    readableExtraFiles: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        "Local files or folders uploaded beside the compose file like extraFiles, but readable by every user on the host (files 0644, folders 0755): for what a container reads as a user of its own, such as mongo's init scripts (run as uid 999). Never a secret: secrets go to .env.",
+      ),
     env: z
       .record(envVarName(), z.string().refine(envWritable, NOT_ENV_WRITABLE))
       .default({})
@@ -434,6 +443,13 @@ export const configSchema = z
     migration: migrationSchema
       .optional()
       .describe('The one-time move of a database to another host: `smokestack migrate` (docs/migration.md).'),
+    knownHostsFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "An OpenSSH known_hosts file pinning the hosts' keys (plain or hashed names, `[host]:port` for another port), for every environment without a hostKey. ~ and ${VAR} are expanded; relative to this config file. `smokestack hosts trust ENV` adds to it.",
+      ),
     stateDir: z
       .string()
       .min(1)
@@ -450,6 +466,18 @@ export const configSchema = z
       .strict()
       .optional()
       .describe('The worker\'s Prometheus endpoint; without this section (and without $SMOKESTACK_METRICS_ADDRESS) the worker serves no metrics.'),
+    codec: z
+      .object({
+        required: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Refuse to start the worker and the CLI without codec keys ($SMOKESTACK_CODEC_KEYS_FILE or $SMOKESTACK_CODEC_KEYS), so no payload reaches Temporal unencrypted.',
+          ),
+      })
+      .strict()
+      .optional()
+      .describe('Payload encryption (docs/encryption.md). The keys never come from this file, only from the environment.'),
     environments: z
       .record(z.string().regex(ENV_NAME_PATTERN, 'environment names are lower-case words joined by "-"'), environmentSchema)
       .refine((envs) => Object.keys(envs).length > 0, 'at least one environment is needed')

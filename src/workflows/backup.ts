@@ -6,25 +6,32 @@
 // `consistency: quiesce` stops the app around the dump, so that no write
 // lands between two collections' dumps; the app is started again (and must
 // pass its health gate) whether the dump worked or not.
-import { CancellationScope, setHandler, workflowInfo } from '@temporalio/workflow';
+import { CancellationScope, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { heavyActivities, quickActivities, summarized as call } from './activity-options.ts';
+import { backupIdAt } from './backup-id.ts';
 import { backupProgressQuery } from './definitions.ts';
 import { withEnvironmentLock } from './environment-lock.ts';
 import { backupPurpose } from './lock-report.ts';
 import { messageOf } from './failures.ts';
 import { Notices } from './notifier.ts';
-import { rotate, type RetentionPolicy } from './rotation.ts';
+import { rotate, vouchedByStore, type RetentionPolicy, type RotationCandidate } from './rotation.ts';
 import { Runbook } from './runbook.ts';
 import { planStackGate } from './stack-gate.ts';
-import type { BackupCopy, BackupInput, BackupListing, BackupManifest, BackupPlan, BackupResult, Notice, RotationReport } from './types.ts';
+import type { BackupCopies, BackupCopy, BackupInput, BackupListing, BackupManifest, BackupPlan, BackupResult, Notice, RotationReport } from './types.ts';
 
 const BACKUP_STEPS = ['plan', 'stop app', 'dump', 'start app', 'health gate', 'copy off host', 'read archive', 'rotate'] as const;
 
 const quick = quickActivities();
 const heavy = heavyActivities();
 
-/** A backup's id: the workflow clock's time, sortable and safe in a file name. */
-export const backupIdAt = (ms: number): string => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+export { backupIdAt } from './backup-id.ts';
+
+/**
+ * Rotation and `backups ENV` list both copies in one step and trust the
+ * store: a backup on the host alone is never counted (manifests from a host
+ * are input). Runs recorded before it replay the two listings they made.
+ */
+const STORE_VOUCHES = 'store-vouches-for-host-backups';
 
 export async function backup(input: BackupInput): Promise<BackupResult> {
   // The environment's lock, shared with deploys and restores: nothing else changes the host meanwhile.
@@ -90,8 +97,38 @@ async function dump(runbook: Runbook, plan: BackupPlan, id: string, trigger: Bac
 
 const retentionOf = (plan: BackupPlan): RetentionPolicy => ({ keepDaily: plan.keep.daily, keepWeekly: plan.keep.weekly, keepMonthly: plan.keep.monthly, timeZone: plan.timeZone });
 
-/** Each copy is rotated on its own listing: a backup missing in one place is not deleted from the other. */
+const candidateOf = (m: BackupManifest): RotationCandidate => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok });
+
+/**
+ * Each copy is rotated on its own listing: a backup missing in one place is
+ * not deleted from the other. The host's backups are placed by the store's
+ * manifests, and one the store has no copy of is left alone and reported.
+ */
 async function rotateBoth(plan: BackupPlan): Promise<RotationReport[]> {
+  if (!patched(STORE_VOUCHES)) return rotateEachAsItSaysItself(plan);
+  const listed = await call(quick.listBackupCopies, "list both copies' backups", plan);
+  const now = Date.now();
+  const inStore = listed.store.map(candidateOf);
+  const { candidates, hostOnly } = vouchedByStore(listed.host, inStore);
+  const reports: RotationReport[] = [];
+  for (const [copy, here] of [['host', candidates], ['store', inStore]] as const) {
+    const decision = rotate(here, retentionOf(plan), now);
+    if (decision.remove.length > 0) await call(quick.removeBackups, `remove ${decision.remove.length} backup(s) from the ${copy} copy`, plan, copy, decision.remove);
+    const refused = listed.refused.filter((r) => r.copy === copy).map((r) => `${r.name}: ${r.why}`);
+    reports.push({
+      copy,
+      kept: decision.keep.length,
+      removed: decision.remove,
+      held: decision.held,
+      ...(copy === 'host' && hostOnly.length > 0 ? { hostOnly } : {}),
+      ...(refused.length > 0 ? { refused } : {}),
+    });
+  }
+  return reports;
+}
+
+/** Before STORE_VOUCHES: each copy rotated on its own manifests, the host's as the host wrote them. */
+async function rotateEachAsItSaysItself(plan: BackupPlan): Promise<RotationReport[]> {
   const reports: RotationReport[] = [];
   for (const copy of ['host', 'store'] as BackupCopy[]) {
     const listed = await call(quick.listBackups, `list the ${copy} copy's backups`, plan, copy);
@@ -111,24 +148,42 @@ function describeManifest(m: BackupManifest): string {
 }
 
 const describeRotation = (r: RotationReport): string =>
-  r.held ? `${r.copy}: kept all ${r.kept} (${r.held})` : `${r.copy}: kept ${r.kept}, removed ${r.removed.length}${r.removed.length ? ` (${r.removed.join(', ')})` : ''}`;
+  (r.held ? `${r.copy}: kept all ${r.kept} (${r.held})` : `${r.copy}: kept ${r.kept}, removed ${r.removed.length}${r.removed.length ? ` (${r.removed.join(', ')})` : ''}`) +
+  (r.hostOnly ? `; left alone ${r.hostOnly.length} on the host only, not in the store (${r.hostOnly.join(', ')})` : '') +
+  (r.refused ? `; refused ${r.refused.length} manifest(s): ${r.refused.join('; ')}` : '');
 
-/** What `smokestack backups ENV` lists: both copies, merged, with the rule that keeps each. */
+/** What a backup on the host alone shows instead of the rules that keep it: none counts it. */
+export const HOST_ONLY = 'none: on the host only, not in the store (never chosen or rotated)';
+
+/** What `smokestack backups ENV` lists: both copies, merged, with the rule that keeps each, and the manifests refused. */
 export async function backupInventory(input: BackupInput): Promise<BackupListing> {
   const plan = await call(quick.planBackup, `plan the listing of ${input.environment}'s backups`, input);
-  const [onHost, inStore] = await Promise.all((['host', 'store'] as BackupCopy[]).map((copy) => call(quick.listBackups, `list the ${copy} copy's backups`, plan, copy)));
+  const listed: BackupCopies = patched(STORE_VOUCHES)
+    ? await call(quick.listBackupCopies, `list ${input.environment}'s backups in both copies`, plan)
+    : await listedOneByOne(plan);
+  return { environment: input.environment, ...inventoryOf(listed, retentionOf(plan), Date.now()) };
+}
+
+async function listedOneByOne(plan: BackupPlan): Promise<BackupCopies> {
+  const [host, store] = await Promise.all((['host', 'store'] as BackupCopy[]).map((copy) => call(quick.listBackups, `list the ${copy} copy's backups`, plan, copy)));
+  return { host: host!, store: store!, refused: [] };
+}
+
+/**
+ * Both copies merged, each backup as the store's manifest has it (the
+ * host's is the host's word), with the rotation rules that keep it: the
+ * store's rotation, which the host's follows.
+ */
+export function inventoryOf(listed: BackupCopies, policy: RetentionPolicy, now: number): Omit<BackupListing, 'environment'> {
   const byId = new Map<string, BackupListing['backups'][number]>();
-  for (const [copy, manifests] of [['host', onHost!], ['store', inStore!]] as const) {
-    for (const m of manifests) {
-      const row = byId.get(m.id) ?? { manifest: m, copies: [], keptBy: [] };
-      row.copies.push(copy);
-      // The newer word on validation wins (a validation updates the store's manifest first).
-      if (m.validated && (!row.manifest.validated || m.validated.at > row.manifest.validated.at)) row.manifest = m;
-      byId.set(m.id, row);
-    }
+  for (const m of listed.store) byId.set(m.id, { manifest: m, copies: ['store'], keptBy: [] });
+  for (const m of listed.host) {
+    const row = byId.get(m.id);
+    if (row) row.copies.unshift('host');
+    else byId.set(m.id, { manifest: m, copies: ['host'], keptBy: [HOST_ONLY] });
   }
   const backups = [...byId.values()].sort((a, b) => b.manifest.takenAt - a.manifest.takenAt);
-  const decision = rotate(backups.map(({ manifest: m }) => ({ id: m.id, takenAt: m.takenAt, validated: m.validated?.ok })), retentionOf(plan), Date.now());
+  const decision = rotate(listed.store.map(candidateOf), policy, now);
   for (const { id, reasons } of decision.keep) byId.get(id)!.keptBy = reasons;
-  return { environment: input.environment, now: Date.now(), backups, held: decision.held };
+  return { now, backups, held: decision.held, ...(listed.refused.length > 0 ? { refused: listed.refused } : {}) };
 }

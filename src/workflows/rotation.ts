@@ -104,6 +104,26 @@ export function rotate(backups: RotationCandidate[], policy: RetentionPolicy, no
   return held ? { keep, remove, held } : { keep, remove };
 }
 
+/**
+ * The host copy's candidates for rotation: its backups that the store holds
+ * too, placed by the store's manifests (when taken, whether validated), not
+ * by the host's. A backup on the host alone is not a candidate: whoever can
+ * write on the host can plant a manifest there, and a planted "newest" one
+ * would push real backups out of their periods. Those stay where they are,
+ * counted by no rule, and are reported as host-only.
+ */
+export function vouchedByStore(onHost: readonly { id: string }[], inStore: readonly RotationCandidate[]): { candidates: RotationCandidate[]; hostOnly: string[] } {
+  const stored = new Map(inStore.map((b) => [b.id, b]));
+  const candidates: RotationCandidate[] = [];
+  const hostOnly: string[] = [];
+  for (const { id } of onHost) {
+    const vouched = stored.get(id);
+    if (vouched) candidates.push(vouched);
+    else hostOnly.push(id);
+  }
+  return { candidates, hostOnly };
+}
+
 /** Newest first; equal times by id, the greater id first, so that the result never depends on the order of the input. */
 function newerFirst(a: RotationCandidate, b: RotationCandidate): number {
   // Not localeCompare: collation depends on the ICU build, and a workflow must decide the same way on every worker.

@@ -53,8 +53,8 @@ export interface HostTarget {
   /** Path of the key on the worker machine, not the key. */
   privateKey: string;
   connectTimeoutSeconds: number;
-  /** Expected SSH host key fingerprint (SHA256:...), when pinned. */
-  hostKey?: string;
+  /** The pinned host key fingerprints (config hostKey, or known_hosts); one string in runs recorded before lists. */
+  hostKey?: string | string[];
 }
 
 /** Where the worker reads a secret: its name and source, never its value. */
@@ -100,7 +100,10 @@ export interface DeployPlan {
   composeSha256: string;
   /** Local paths on the worker machine: the compose file and files uploaded beside it. */
   composeFile: string;
+  /** Uploaded private to the SSH user: files 0600, folders 0700. */
   extraFiles: string[];
+  /** Uploaded readable by all (0644, folders 0755): what containers read as a user of their own. Absent in runs planned before it existed. */
+  readableExtraFiles?: string[];
   /** Plain settings for the .env file. */
   settings: Record<string, string>;
   /** Where the worker reads each secret setting (names and sources only). */
@@ -574,6 +577,21 @@ export interface ArchiveContent {
 
 export type BackupCopy = 'host' | 'store';
 
+/** A manifest (or a file name) among a copy's backups that was refused: never used, only reported. */
+export interface RefusedManifest {
+  copy: BackupCopy;
+  /** Its file name, quoted and escaped (activities/host/names.ts shownName). */
+  name: string;
+  why: string;
+}
+
+/** Both copies' backups as listed at once: the manifests that passed (each with its archive there), newest first, and those refused. */
+export interface BackupCopies {
+  host: BackupManifest[];
+  store: BackupManifest[];
+  refused: RefusedManifest[];
+}
+
 /** One copy's archive hashed again: as its manifest says, missing, or different. */
 export interface CopyCheck {
   copy: BackupCopy;
@@ -611,6 +629,10 @@ export interface RotationReport {
   kept: number;
   removed: string[];
   held?: string;
+  /** Backups on the host that the store has no copy of: neither kept nor removed by the rules, and never counted. */
+  hostOnly?: string[];
+  /** Manifests refused in this copy: `name: why`. */
+  refused?: string[];
 }
 
 export interface BackupResult {
@@ -663,6 +685,8 @@ export interface BackupListing {
   /** Newest first; `keptBy` is empty for a backup the next rotation removes. */
   backups: { manifest: BackupManifest; copies: BackupCopy[]; keptBy: string[] }[];
   held?: string;
+  /** Manifests refused in either copy, with why: not listed above. */
+  refused?: RefusedManifest[];
 }
 
 export interface CollectionState {

@@ -14,7 +14,7 @@ import type { BackupManifest, BackupResult, DeployResult, ValidationResult } fro
 import { runCli } from '../support/cli.ts';
 import { activityRuns } from '../support/history.ts';
 import { labConfigWith } from '../support/config.ts';
-import { hostContainer, labDiscordMessages, onHost, resetHost } from '../support/lab.ts';
+import { expectPrivateFiles, hostContainer, labDiscordMessages, onHost, permissiveLoginUmask, resetHost } from '../support/lab.ts';
 import { countCooks, insertCooks } from '../support/mongo.ts';
 import { LAB_CACHE } from '../support/paths.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
@@ -27,9 +27,12 @@ let store: string;
 let configFile: string;
 /** The test's hand between two steps: called with each activity's type and result as it completes. */
 let afterActivity: (type: string, result: unknown) => Promise<void> | void = () => undefined;
+let undoUmask: (() => void) | undefined;
 
 beforeAll(async () => {
   resetHost('dev-cloud');
+  // Whatever smokestack left to the session's umask would be 0666 here.
+  undoUmask = await permissiveLoginUmask('dev-cloud');
   store = mkdtempSync(join(tmpdir(), 'smokestack-store-'));
   configFile = labConfigWith((c) => (c.backups = { store, timeZone: TIME_ZONE }));
   w = await startWorker(configFile, undefined, {
@@ -48,6 +51,7 @@ beforeAll(async () => {
   insertCooks('dev-cloud', 250);
 });
 afterAll(async () => {
+  undoUmask?.();
   await w?.stop();
 });
 
@@ -80,6 +84,9 @@ it('takes a real dump on the host and a copy off it: the same bytes in both plac
   // The manifests are private to their owner in both places.
   expect(onHost('dev-cloud', `stat -c %a ${HOST_DIR}/${m.id}.manifest.json`).trim()).toBe('600');
   expect(statSync(join(storeDir(), `${m.id}.manifest.json`)).mode & 0o777).toBe(0o600);
+  // So is everything else the dump left on the host, under a login umask of 000: the archive (a redirect), its folders.
+  expect(expectPrivateFiles('dev-cloud', ['/opt/smart-smoker-dev/backups'])).toEqual(expect.arrayContaining([result.hostPath, `${HOST_DIR}/${m.id}.manifest.json`]));
+  expect(statSync(result.storePath).mode & 0o777).toBe(0o600);
   const notices = await labDiscordMessages((n) => n.title.includes(`dev-cloud: backup ${m.id} taken`));
   expect(notices.length).toBeGreaterThanOrEqual(1);
 });
@@ -134,7 +141,8 @@ it("the root password is never in a process's arguments on the host while it dum
 /** A fake earlier backup, in both places, as the runbook writes them. */
 function plantOld(takenAt: number): string {
   const id = new Date(takenAt).toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  const manifest = { id, environment: 'dev-cloud', takenAt, trigger: 'schedule', consistency: 'online', archive: `${id}.archive.gz`, sha256: 'planted', bytes: 1, collections: [], tools: { mongodump: 'planted' }, run: { workflowId: 'planted', runId: 'planted' } };
+  // Well formed (a manifest that is not is refused, and rotation never sees it): the archive's real sha256 and size.
+  const manifest = { id, environment: 'dev-cloud', takenAt, trigger: 'schedule', consistency: 'online', archive: `${id}.archive.gz`, sha256: createHash('sha256').update('x').digest('hex'), bytes: 1, collections: [], tools: { mongodump: 'planted' }, run: { workflowId: 'planted', runId: 'planted' } };
   writeFileSync(join(storeDir(), `${id}.archive.gz`), 'x');
   writeFileSync(join(storeDir(), `${id}.manifest.json`), JSON.stringify(manifest));
   return `printf x > ${HOST_DIR}/${id}.archive.gz && printf '%s' '${JSON.stringify(manifest)}' > ${HOST_DIR}/${id}.manifest.json`;

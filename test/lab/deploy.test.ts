@@ -1,12 +1,16 @@
 // The walking skeleton, end to end: the CLI starts a deploy workflow, the
 // worker deploys over SSH to a lab host, and the host then runs exactly the
 // images the registry serves for that version.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import type { DeployProgress, DeployResult } from '../../src/workflows/types.ts';
 import { progressQuery } from '../../src/workflows/definitions.ts';
 import { runCli } from '../support/cli.ts';
-import { labDiscordMessages, onHost, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
+import { labConfigWith } from '../support/config.ts';
+import { expectPrivateFiles, expectReadableFiles, labDiscordMessages, onHost, permissiveLoginUmask, registryDigest, resetHost, runningDigests } from '../support/lab.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
 
 const REPOS: Record<string, [string, string]> = {
@@ -15,13 +19,29 @@ const REPOS: Record<string, [string, string]> = {
   mongo: ['library/mongo', 'mongo'],
 };
 
+const DEPLOY_DIR = '/opt/smart-smoker-dev';
+
+/** Private companions of the compose file (extraFiles): a folder with a nested one and an empty file, and a single file. */
+function privateExtras(): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'smokestack-extras-'));
+  mkdirSync(join(dir, 'private-extra', 'nested'), { recursive: true });
+  writeFileSync(join(dir, 'private-extra', 'nested', 'token'), 'not for others\n', { mode: 0o644 });
+  writeFileSync(join(dir, 'private-extra', 'empty'), '', { mode: 0o644 });
+  writeFileSync(join(dir, 'private-extra.conf'), 'key=value\n', { mode: 0o644 });
+  return [join(dir, 'private-extra'), join(dir, 'private-extra.conf')];
+}
+
 let w: TestWorker;
+let undoUmask: (() => void) | undefined;
 beforeAll(async () => {
   resetHost('dev-cloud');
-  w = await startWorker();
+  // The most careless host there is: whatever smokestack leaves to the session's umask would be 0666.
+  undoUmask = await permissiveLoginUmask('dev-cloud');
+  w = await startWorker(labConfigWith((c) => (c.environments['dev-cloud'].extraFiles = privateExtras())));
 });
 afterAll(async () => {
   onHost('dev-cloud', 'test -e /usr/libexec/docker/cli-plugins/docker-compose.off && mv /usr/libexec/docker/cli-plugins/docker-compose.off /usr/libexec/docker/cli-plugins/docker-compose; true');
+  undoUmask?.();
   await w?.stop();
 });
 
@@ -98,5 +118,26 @@ describe('deploy to dev-cloud', () => {
       expect(pins.services[service.service]!.image, service.service).toBe(service.digest);
       expect(service.digest, service.service).toMatch(/@sha256:[0-9a-f]{64}$/);
     }
+  });
+
+  it('nothing the two deploys wrote is readable by others, on a host whose login umask is 000; only what mongo reads as uid 999 is', () => {
+    const d = (path: string) => `${DEPLOY_DIR}/${path}`;
+    const judged = expectPrivateFiles('dev-cloud', [
+      d('cloud.docker-compose.yml'), d('.env'), d('smokestack.pins.yml'), d('.smokestack'), d('backups'), d('private-extra'), d('private-extra.conf'),
+    ]);
+    // Among them: v2's pre-deploy dump (a redirect on the host), its rollback point's copies, the uploaded folder's files.
+    expect(judged).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/\/backups\/pre-deploy\/[^/]+\.archive\.gz$/),
+        expect.stringMatching(/\/\.smokestack\/rollback\/[^/]+\/\.env$/),
+        expect.stringMatching(/\/\.smokestack\/rollback\/[^/]+\/cloud\.docker-compose\.yml$/),
+        d('private-extra/nested/token'),
+        d('private-extra/empty'),
+      ]),
+    );
+    // The deploy directory too: the reset removed it, smokestack made it again.
+    expect(onHost('dev-cloud', `stat -c %a ${DEPLOY_DIR}`).trim()).toBe('700');
+    // readableExtraFiles: mounted into mongo, whose init scripts run as the image's own user.
+    expect(expectReadableFiles('dev-cloud', [d('infra')])).toContain(d('infra/mongodb-init/01-create-app-user.sh'));
   });
 });

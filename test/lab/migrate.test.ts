@@ -19,8 +19,9 @@ import type { DatabaseState, DeployResult, MigrateResult } from '../../src/workf
 import { runCli } from '../support/cli.ts';
 import { labConfigWith } from '../support/config.ts';
 import { activityRuns } from '../support/history.ts';
-import { hostContainer, labDiscordMessages, onHost, resetHost, type LabHost } from '../support/lab.ts';
+import { expectPrivateFiles, hostContainer, labDiscordMessages, onHost, permissiveLoginUmask, resetHost, type LabHost } from '../support/lab.ts';
 import { LAB_CACHE } from '../support/paths.ts';
+import { deployInput, signedChange, SIGN_AS_BOB } from '../support/signing.ts';
 import { prepareSmokecloud, SMOKECLOUD, type SmokecloudSeed } from '../support/smokecloud.ts';
 import { spawnWorker, type WorkerProcess } from '../support/worker-process.ts';
 import { startWorker, type TestWorker } from '../support/worker.ts';
@@ -42,6 +43,7 @@ let afterActivity: (type: string, args: unknown[]) => Promise<void> = async () =
 let w: TestWorker;
 let seed: SmokecloudSeed;
 let cliEnv: Record<string, string>;
+const undoUmask: (() => void)[] = [];
 
 const stateOfEnv = (environment: string): Promise<DatabaseState> => asRoot(configFile, { environment }, stateOf);
 /** Each container's ID, name, state and when it last started: a restart or a replacement shows. */
@@ -50,15 +52,20 @@ const healthOf = (host: LabHost) => onHost(host, "docker inspect --format '{{.Na
 
 async function deployV1(environment: string) {
   resetHost(environment as LabHost);
-  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [{ environment, version: 'v1' }] })) as DeployResult;
+  const deployed = (await w.client.workflow.execute('deploy', { taskQueue: w.taskQueue, workflowId: `deploy-${environment}`, args: [await deployInput({ environment, version: 'v1' })] })) as DeployResult;
   expect(deployed.outcome).toBe('succeeded');
 }
+
+/** bob's request to move smokecloud's database to prod-cloud (protected): fresh for each run, as each may use it once. */
+const signedMigration = () => signedChange({ action: 'migrate', environment: TARGET, from: SMOKECLOUD });
 
 const migrateCli = (...args: string[]) => runCli(['-c', configFile, 'migrate', '--from', SMOKECLOUD, ...args], cliEnv);
 
 const failureOf = (err: any): MigrateResult | undefined => err?.cause?.details?.[0] ?? err?.details?.[0];
 
 beforeAll(async () => {
+  // Hosts as careless as can be: whatever smokestack left to the session's umask would be 0666.
+  for (const host of [SMOKECLOUD, TARGET, DRY_TARGET] as LabHost[]) undoUmask.push(await permissiveLoginUmask(host));
   w = await startWorker(configFile, undefined, {
     activityInbound: [
       (ctx): ActivityInboundCallsInterceptor => ({
@@ -77,6 +84,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
+  for (const undo of undoUmask) undo();
   await w?.stop();
 });
 
@@ -119,7 +127,7 @@ describe('migrate smokecloud to prod-cloud', () => {
         await asRoot(configFile, { environment: TARGET }, (admin) => admin.client.db('smartsmoker').collection('ratings').deleteOne({}));
       }
     };
-    const handle = await w.client.workflow.start('migrate', { taskQueue: w.taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET }] });
+    const handle = await w.client.workflow.start('migrate', { taskQueue: w.taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET, authorization: await signedMigration() }] });
     const failed = await handle.result().then(() => undefined, (err) => err);
     afterActivity = async () => undefined;
     expect(failed, 'the migration must fail').toBeDefined();
@@ -145,7 +153,7 @@ describe('migrate smokecloud to prod-cloud', () => {
         await asRoot(configFile, { environment: SMOKECLOUD }, (admin) => admin.client.db('smartsmoker').collection('ratings').insertOne({ late: true, stars: 5 }));
       }
     };
-    const handle = await w.client.workflow.start('migrate', { taskQueue: w.taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET }] });
+    const handle = await w.client.workflow.start('migrate', { taskQueue: w.taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET, authorization: await signedMigration() }] });
     const failed = await handle.result().then(() => undefined, (err) => err);
     afterActivity = async () => undefined;
     const result = failureOf(failed);
@@ -177,7 +185,7 @@ describe('migrate smokecloud to prod-cloud', () => {
       for (const host of [SMOKECLOUD, TARGET] as LabHost[]) {
         onHost(host, 'rm -f /tmp/ps.log /tmp/ps.stop; (while [ ! -e /tmp/ps.stop ]; do ps -eo args >> /tmp/ps.log; done; rm -f /tmp/ps.stop) >/dev/null 2>&1 &');
       }
-      const handle: WorkflowHandle = await w.client.workflow.start('migrate', { taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET, requestedBy: 'lab' }] });
+      const handle: WorkflowHandle = await w.client.workflow.start('migrate', { taskQueue, workflowId: migrateWorkflowId(SMOKECLOUD), args: [{ from: SMOKECLOUD, to: TARGET, requestedBy: 'lab', authorization: await signedMigration() }] });
       await untilActivityStarted(handle, 'transferArchive');
       await first.kill('SIGKILL');
       await spawned();
@@ -211,6 +219,14 @@ describe('migrate smokecloud to prod-cloud', () => {
       expect(result.smoke?.newestId).toContain(String(seed.last.smokes!._id));
       expect(result.times.downtimeSeconds).toBeGreaterThan(0);
       expect(result.times.downtimeSeconds).toBeLessThan((result.times.upAt! - result.steps[0]!.startedAt!) / 1000);
+
+      // Nothing the migrations wrote is readable by others, on hosts whose login umask is 000: the source's
+      // final dump, the transfers (this one, and the dry run's on dev-cloud), the target's deploy and safety backup.
+      const migrated = '/opt/smart-smoker-prod/backups/migrations/';
+      expect(expectPrivateFiles(SMOKECLOUD, ['/opt/smart-smoker/backups']).some((p) => /\/backups\/scheduled\/[^/]+\.archive\.gz$/.test(p))).toBe(true);
+      const onTarget = expectPrivateFiles(TARGET, ['.env', 'cloud.docker-compose.yml', 'smokestack.pins.yml', '.smokestack', 'backups'].map((f) => `/opt/smart-smoker-prod/${f}`));
+      expect(onTarget.some((p) => p.startsWith(migrated) && p.endsWith('.archive.gz'))).toBe(true);
+      expect(expectPrivateFiles(DRY_TARGET, ['/opt/smart-smoker-dev/backups']).some((p) => /\/backups\/migrations\/[^/]+\.archive\.gz$/.test(p))).toBe(true);
       const ended = await labDiscordMessages((m) => m.title.includes('maintenance ended') && m.title.includes('smokecloud'));
       expect(ended.length).toBeGreaterThan(0);
 
@@ -225,7 +241,7 @@ describe('migrate smokecloud to prod-cloud', () => {
     });
 
     it('a second migration is refused once one has completed; --force is required', async () => {
-      const again = await migrateCli('--to', TARGET, '--yes', '--wait');
+      const again = await migrateCli('--to', TARGET, '--yes', '--wait', ...SIGN_AS_BOB);
       expect(again.code).toBe(2);
       expect(again.stdout).toContain('already migrated');
       expect(again.stdout).toContain('--force');

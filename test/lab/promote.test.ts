@@ -44,6 +44,7 @@ function writeConfig(edit: (config: any) => void = () => undefined): void {
   for (const env of Object.values<any>(config.environments)) {
     env.composeFile = resolve(LAB_CONFIG, '..', env.composeFile);
     env.extraFiles = (env.extraFiles ?? []).map((f: string) => resolve(LAB_CONFIG, '..', f));
+    env.readableExtraFiles = (env.readableExtraFiles ?? []).map((f: string) => resolve(LAB_CONFIG, '..', f));
   }
   config.promotion.approvers = ['bob', 'carol'];
   config.promotion.deviceWait = { limitSeconds: 3600, probeMaxSeconds: 4 };

@@ -8,28 +8,46 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { ActivityInboundCallsInterceptor } from '@temporalio/worker';
 import { planBackup } from '../../src/activities/database/backups.ts';
 import { databaseState } from '../../src/activities/database/restore.ts';
 import type { BackupManifest, BackupResult, DatabaseState } from '../../src/workflows/types.ts';
 import { runCli } from '../support/cli.ts';
-import { labDiscordMessages, onHost } from '../support/lab.ts';
+import { expectPrivateFiles, labDiscordMessages, onHost, permissiveLoginUmask } from '../support/lab.ts';
 import { command, countCooks, insertCooks } from '../support/mongo.ts';
 import { startBackupLab } from '../support/backup-lab.ts';
 import type { TestWorker } from '../support/worker.ts';
 
 const HOST_DIR = '/opt/smart-smoker-dev/backups/scheduled';
+const BACKUPS = '/opt/smart-smoker-dev/backups';
 let w: TestWorker;
+let undoUmask: (() => void) | undefined;
+/** The mode of each archive the restore checked on the host (stageArchive), read the moment it returned: before anything else touches the folder. */
+const stagedModes = new Map<string, string>();
 let store: string;
 let configFile: string;
 let cliEnv: Record<string, string>;
 
 beforeAll(async () => {
-  ({ w, store, configFile, cliEnv } = await startBackupLab());
+  // Whatever smokestack left to the session's umask would be 0666 here (the reset is startBackupLab's first step).
+  undoUmask = await permissiveLoginUmask('dev-cloud');
+  ({ w, store, configFile, cliEnv } = await startBackupLab({
+    activityInbound: [
+      (ctx): ActivityInboundCallsInterceptor => ({
+        async execute(input, next) {
+          const result = await next(input);
+          if (ctx.info.activityType === 'stageArchive') stagedModes.set(result as string, onHost('dev-cloud', `stat -c %a ${result as string}`).trim());
+          return result;
+        },
+      }),
+    ],
+  }));
   insertCooks('dev-cloud', 300);
   command('dev-cloud', 'smartsmoker', { createIndexes: 'cooks', indexes: [{ key: { name: 1 }, name: 'by_name' }] });
   command('dev-cloud', 'smartsmoker', { insert: 'settings', documents: [{ _id: 'units', value: 'F' }] });
 });
 afterAll(async () => {
+  undoUmask?.();
   await w?.stop();
 });
 
@@ -70,6 +88,8 @@ it('round trip: a backup put back over a changed database gives the same documen
   expect(Number(command('dev-cloud', 'smartsmoker', { count: 'intruders' }).n)).toBe(0);
   expect(backendHealth()).toBe('healthy');
   expect(await labDiscordMessages((m) => m.title.includes(`dev-cloud: backup ${backup.id} restored`))).not.toHaveLength(0);
+  // The restore's safety backup and everything else on the host's side: private, on a host whose login umask is 000.
+  expect(expectPrivateFiles('dev-cloud', [BACKUPS]).filter((p) => p.endsWith('.archive.gz')).length).toBeGreaterThanOrEqual(2);
 });
 
 /** Flips one byte in the middle of a file on the host. */
@@ -85,6 +105,9 @@ it('a damaged archive: a truncated host copy is replaced from the store; damaged
   const fromStore = await restore('--backup', backup.id, '--yes', '--wait');
   expect(fromStore.code, fromStore.stdout).toBe(0);
   expect(onHost('dev-cloud', `sha256sum ${hostPath}`).split(' ')[0]).toBe(backup.sha256);
+  // Staged again from the store over SFTP, whose server has the login's umask (000): 0600 as it lands, and after.
+  expect(stagedModes.get(hostPath)).toBe('600');
+  expect(expectPrivateFiles('dev-cloud', [BACKUPS])).toContain(hostPath);
 
   flipByteOnHost(hostPath);
   const storePath = join(store, 'dev-cloud', backup.archive);

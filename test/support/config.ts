@@ -12,6 +12,7 @@ export function labConfigWith(edit: (config: any) => void): string {
   for (const env of Object.values<any>(config.environments)) {
     env.composeFile = resolve(LAB_CONFIG, '..', env.composeFile);
     env.extraFiles = (env.extraFiles ?? []).map((f: string) => resolve(LAB_CONFIG, '..', f));
+    env.readableExtraFiles = (env.readableExtraFiles ?? []).map((f: string) => resolve(LAB_CONFIG, '..', f));
   }
   const file = join(mkdtempSync(join(tmpdir(), 'smokestack-test-')), 'smokestack.yml');
   writeFileSync(file, stringify(config));

@@ -2,6 +2,7 @@
 // sendDiscord puts on the wire without a real webhook.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { keepOutput } from './output.ts';
 
 export interface RecordedCall {
   method: string;
@@ -70,6 +71,8 @@ export async function startDiscordRecorder(options: { failWith?: number; delayMs
     const body = parseBody(req, await readBody(req));
     const call: RecordedCall = { method: req.method ?? '', path: url.pathname, body };
     calls.push(call);
+    // What Discord would show, kept with the run's output for the secrets sweep (not the path: it holds the webhook's token).
+    if (process.env.VITEST && body !== undefined) keepOutput(`discord-${process.pid}.jsonl`, JSON.stringify(body) + '\n');
 
     const respond = () => {
       if (failWith !== undefined) return sendJson(res, call, failWith, { message: 'down', code: 0 });

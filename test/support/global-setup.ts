@@ -11,10 +11,13 @@ import { temporalBinary } from './paths.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     temporalAddress: string;
+    /** When the run started (ms): the lab's Discord stand-in keeps every run's messages, the secrets sweep reads this run's. */
+    runStartedAt: number;
   }
 }
 
 export default async function setup(project: TestProject) {
+  project.provide('runStartedAt', Date.now());
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalBinary() },

@@ -5,7 +5,8 @@ import type { Client, WorkflowHandle } from '@temporalio/client';
 // A default import: Node's ESM loader finds no named exports in this CommonJS package (the benchmarks run outside vitest).
 import proto from '@temporalio/proto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
+import { AesGcmCodec } from '../../src/codec/aes-gcm-codec.ts';
+import { keyRingFromEnv } from '../../src/codec/keys.ts';
 import { OUTCOME } from '../../src/temporal/search-attributes.ts';
 
 const { temporal } = proto;
@@ -100,7 +101,11 @@ export function historyAsText(history: unknown): string {
   return JSON.stringify(plain(history));
 }
 
-const envCodec = (): PayloadCodec | undefined => dataConverterFromEnv()?.payloadCodecs?.[0];
+/** The environment's keys, if any: without them the stored bytes are shown as they are. */
+const envCodec = (): PayloadCodec | undefined => {
+  const ring = keyRingFromEnv();
+  return ring && new AesGcmCodec(ring);
+};
 
 /** Replaces every payload (an object with `data` bytes and a `metadata.encoding`) by what the codec decodes it to. */
 async function decodePayloadsIn(value: unknown, codec: PayloadCodec): Promise<void> {

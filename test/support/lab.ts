@@ -3,8 +3,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { NodeSSH } from 'node-ssh';
 import { expect } from 'vitest';
-import { LAB_CACHE, LAB_REGISTRY } from './paths.ts';
+import { loadConfig } from '../../src/config/load.ts';
+import { LAB_CACHE, LAB_REGISTRY, REPO_ROOT } from './paths.ts';
 
 export type LabHost = 'dev-cloud' | 'prod-cloud' | 'virtual-smoker' | 'smoker' | 'smoker-2' | 'smoker-3' | 'smokecloud';
 
@@ -150,3 +152,63 @@ export async function labDiscordMessages(about: (m: { title: string; url?: strin
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** A path as one word of a host's shell script. */
+const shellWord = (path: string) => `'${path.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * What an SSH session on the host starts with, before any command of
+ * smokestack's (whose executor sets `umask 077` first): an ssh2 exec
+ * channel, as the worker opens, asked `umask` raw.
+ */
+export async function loginUmask(host: LabHost): Promise<string> {
+  const env = loadConfig(join(REPO_ROOT, 'smokestack.yml')).environments[host]!;
+  const ssh = new NodeSSH();
+  await ssh.connect({ host: env.host, port: env.port, username: env.user, privateKeyPath: env.privateKey });
+  try {
+    return (await ssh.execCommand('umask')).stdout.trim();
+  } finally {
+    ssh.dispose();
+  }
+}
+
+const PAM_UMASK_MARK = 'smokestack-lab-permissive-umask';
+
+/**
+ * Makes the host as careless as a host can be: every new SSH session, its
+ * SFTP server included, gets umask 000 (pam_umask in sshd's session stack,
+ * where a real host's login.defs UMASK or PAM rule would set it). Only the
+ * modes smokestack sets itself then keep its files private. Checked through
+ * a new ssh2 session. Returns the undo (connections already open keep the
+ * umask they got).
+ */
+export async function permissiveLoginUmask(host: LabHost): Promise<() => void> {
+  const undo = () => void onHost(host, `sed -i '/${PAM_UMASK_MARK}/d' /etc/pam.d/sshd`);
+  undo();
+  onHost(host, `echo 'session optional pam_umask.so umask=0000 # ${PAM_UMASK_MARK}' >> /etc/pam.d/sshd`);
+  expect(await loginUmask(host), `the login umask of a new SSH session on ${host}`).toBe('0000');
+  return undo;
+}
+
+/**
+ * Every file under `paths` (each a file or a folder, which must exist) has
+ * exactly mode `file`, and every folder, the folders named included, mode
+ * `dir`; nothing else (no link, no socket). Judged by the host's own find.
+ * Returns every path it judged, so a test can say what must have been among them.
+ */
+export function expectModes(host: LabHost, paths: string[], modes: { file: string; dir: string }): string[] {
+  const listed = onHost(host, `find ${paths.map(shellWord).join(' ')} -printf '%y %m %p\\n'`);
+  const entries = listed.split('\n').filter(Boolean).map((line) => {
+    const [type, mode, ...path] = line.split(' ');
+    return { type, mode, path: path.join(' ') };
+  });
+  const wrong = entries.filter((e) => !(e.type === 'f' && e.mode === modes.file) && !(e.type === 'd' && e.mode === modes.dir));
+  expect(wrong.map((e) => `${e.type} ${e.mode} ${e.path}`), `on ${host}: files must be ${modes.file}, folders ${modes.dir}`).toEqual([]);
+  return entries.map((e) => e.path);
+}
+
+/** What smokestack wrote is its owner's alone: files 0600, folders 0700 (commands/files.ts). */
+export const expectPrivateFiles = (host: LabHost, paths: string[]) => expectModes(host, paths, { file: '600', dir: '700' });
+
+/** What containers read as users of their own (readableExtraFiles): files 0644, folders 0755. */
+export const expectReadableFiles = (host: LabHost, paths: string[]) => expectModes(host, paths, { file: '644', dir: '755' });

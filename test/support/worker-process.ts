@@ -9,8 +9,9 @@ export interface WorkerProcess {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export async function spawnWorker(env: { address: string; taskQueue: string; config: string }): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+/** `compiled`: the worker `npm run build` made (dist/worker.js, with its prebuilt workflow bundles), not src/ through tsx. */
+export async function spawnWorker(env: { address: string; taskQueue: string; config: string; compiled?: boolean }): Promise<WorkerProcess> {
+  const child: ChildProcess = spawn(process.execPath, env.compiled ? ['dist/worker.js'] : ['--import', 'tsx', 'src/worker.ts'], {
     cwd: REPO_ROOT,
     env: { ...process.env, TEMPORAL_ADDRESS: env.address, SMOKESTACK_TASK_QUEUE: env.taskQueue, SMOKESTACK_CONFIG: env.config },
     stdio: ['ignore', 'pipe', 'pipe'],

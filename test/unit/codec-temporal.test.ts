@@ -4,13 +4,14 @@
 // client with the codec. The server's history holds ciphertext only; a
 // client with the key reads the run as usual.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, expect, inject, it, vi } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import type { DeployInput, DeployPlan, DeployResult, HostFacts, RollbackPoint, ServiceImage } from '../../src/workflows/types.ts';
-import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
+import { dataConverterFor, dataConverterFromEnv } from '../../src/codec/data-converter.ts';
 import { createWorker } from '../../src/worker.ts';
 import { historyText } from '../support/history.ts';
+import { eventually } from '../support/eventually.ts';
 import { LAB_CONFIG } from '../support/worker.ts';
 import { fakeDeployPlan } from '../support/fake-plans.ts';
 
@@ -106,4 +107,44 @@ it("a deploy's history on the server holds none of its input, and a client with 
   // A client without the key starts nothing the worker can read, and reads nothing back.
   const stranger = new Client({ connection, namespace: 'default' });
   await expect(stranger.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(/binary\/encrypted|Unknown encoding/);
+  // Ours (the CLI's converter without keys) says which key it needs and what to set, in one line.
+  const keyless = new Client({ connection, namespace: 'default', dataConverter: dataConverterFor(undefined) });
+  await expect(keyless.workflow.getHandle(handle.workflowId).result()).rejects.toThrow(NEEDS_KEY);
 }, 60_000);
+
+const NEEDS_KEY = /^a payload is encrypted with key "codec-test" and this process has no codec keys: set \$SMOKESTACK_CODEC_KEYS_FILE .* or \$SMOKESTACK_CODEC_KEYS \(docs\/encryption\.md\)$/;
+
+it('a worker without keys says, once and in one line, which key it needs, instead of "Unknown encoding"', async () => {
+  const keyedClient = new Client({ connection, namespace: 'default', dataConverter: dataConverterFromEnv() });
+  const keylessQueue = `codec-keyless-${randomUUID()}`;
+  const printed = vi.spyOn(console, 'error');
+  const keys = process.env.SMOKESTACK_CODEC_KEYS;
+  delete process.env.SMOKESTACK_CODEC_KEYS;
+  let keyless: Worker;
+  try {
+    keyless = await createWorker(nativeConnection, 'default', keylessQueue, LAB_CONFIG);
+  } finally {
+    process.env.SMOKESTACK_CODEC_KEYS = keys;
+  }
+  const run = keyless.run();
+  const handle = await keyedClient.workflow.start('deploy', { taskQueue: keylessQueue, workflowId: unique('codec-keyless-'), args: [INPUT] });
+  try {
+    // The workflow task fails (and is retried, as it should: a worker with the key can still run it), saying why.
+    const failure = await eventually(
+      async () => ((await handle.fetchHistory()).events ?? []).find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message,
+      (message) => !!message,
+      'a workflow task failed',
+      30_000,
+    );
+    expect(failure).toMatch(NEEDS_KEY);
+    expect(failure).not.toContain('Unknown encoding');
+    const ours = printed.mock.calls.map((args) => String(args[0])).filter((line) => line.startsWith('smokestack worker: '));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]!.slice('smokestack worker: '.length)).toMatch(NEEDS_KEY);
+  } finally {
+    printed.mockRestore();
+    await handle.terminate('test over');
+    keyless.shutdown();
+    await run;
+  }
+}, 120_000);

@@ -1,5 +1,6 @@
 // The payload codec and its key ring, without Temporal: what is encrypted,
 // which key decrypts, what is refused and what the refusals say.
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,9 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec, ENCODING, KEY_ID_METADATA, PayloadDecryptionError } from '../../src/codec/aes-gcm-codec.ts';
+import { AesGcmCodec, ENCODING, KEY_ID_METADATA, NoKeysCodec, PayloadDecryptionError } from '../../src/codec/aes-gcm-codec.ts';
 import { dataConverterFromEnv } from '../../src/codec/data-converter.ts';
-import { CodecKeyError, encryptionStatus, keyRingFromEnv, parseKeyRing, type KeyRing } from '../../src/codec/keys.ts';
+import { CodecKeyError, encryptionStatus, keyRingFromEnv, MissingCodecKeysError, parseKeyRing, requireCodecKeys, type KeyRing } from '../../src/codec/keys.ts';
+import { configSchema } from '../../src/config/schema.ts';
+import { EXIT } from '../../src/client/exit-codes.ts';
+import { runCli } from '../support/cli.ts';
+import { labConfigWith } from '../support/config.ts';
+import { REPO_ROOT } from '../support/paths.ts';
 
 const key = () => randomBytes(32).toString('base64');
 const ring = (text: string): KeyRing => parseKeyRing(text, 'test');
@@ -121,15 +127,15 @@ describe('key ring', () => {
     expect((await refusal(() => parseKeyRing('# nothing\n', 'empty'))).message).toContain('no keys');
   });
 
-  it('comes from $SMOKESTACK_CODEC_KEYS_FILE or $SMOKESTACK_CODEC_KEYS; neither means no codec', async () => {
+  it('comes from $SMOKESTACK_CODEC_KEYS_FILE or $SMOKESTACK_CODEC_KEYS; neither means no encryption', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'codec-keys-'));
     const file = join(dir, 'keys');
     writeFileSync(file, `lab:${key()}\n`, { mode: 0o600 });
     expect(keyRingFromEnv({ SMOKESTACK_CODEC_KEYS_FILE: file })?.keys.map((k) => k.id)).toEqual(['lab']);
     expect(keyRingFromEnv({ SMOKESTACK_CODEC_KEYS: `env:${key()}` })?.source).toBe('$SMOKESTACK_CODEC_KEYS');
     expect(keyRingFromEnv({})).toBeUndefined();
-    expect(dataConverterFromEnv({})).toBeUndefined();
-    expect(dataConverterFromEnv({ SMOKESTACK_CODEC_KEYS_FILE: file })?.payloadCodecs).toHaveLength(1);
+    expect(dataConverterFromEnv({}).payloadCodecs).toEqual([expect.any(NoKeysCodec)]);
+    expect(dataConverterFromEnv({ SMOKESTACK_CODEC_KEYS_FILE: file }).payloadCodecs).toEqual([expect.any(AesGcmCodec)]);
     expect((await refusal(() => keyRingFromEnv({ SMOKESTACK_CODEC_KEYS_FILE: join(dir, 'missing') }))).message).toContain('cannot read the key file');
     expect((await refusal(() => keyRingFromEnv({ SMOKESTACK_CODEC_KEYS_FILE: file, SMOKESTACK_CODEC_KEYS: `x:${key()}` }))).message).toContain('both are set');
   });
@@ -141,5 +147,64 @@ describe('key ring', () => {
     expect(on).toMatchObject({ on: true, encryptsWith: 'new', decryptsWith: ['new', 'old'], source: '$SMOKESTACK_CODEC_KEYS' });
     expect(on.description).toBe('payload encryption: on, AES-256-GCM with key "new" (decrypts "new", "old"), keys from $SMOKESTACK_CODEC_KEYS');
     expect(JSON.stringify(on)).not.toContain(a.slice(0, 12));
+  });
+});
+
+describe('a process without keys', () => {
+  const LINE = /^a payload is encrypted with key "k1" and this process has no codec keys: set \$SMOKESTACK_CODEC_KEYS_FILE \(a file of <id>:<base64 key> lines\) or \$SMOKESTACK_CODEC_KEYS \(docs\/encryption\.md\)$/;
+
+  it('sends payloads as they are, and reads plain ones', async () => {
+    const plain = [payloadOf(INPUT), payloadOf('v1')];
+    const codec = new NoKeysCodec();
+    expect(await codec.encode(plain)).toEqual(plain);
+    expect(await codec.decode(plain)).toEqual(plain);
+  });
+
+  it('meets an encrypted payload with one line naming the key it needs and what to set, said once per key', async () => {
+    const warned: string[] = [];
+    const codec = new NoKeysCodec((line) => warned.push(line));
+    const [encrypted] = await new AesGcmCodec(ring(`k1:${key()}`)).encode([payloadOf(INPUT)]);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const err = await refusal(() => codec.decode([payloadOf('plain first'), encrypted!]));
+      expect(err).toBeInstanceOf(MissingCodecKeysError);
+      expect(err.message).toMatch(LINE);
+    }
+    expect(warned).toHaveLength(1);
+    expect(warned[0]).toMatch(LINE);
+  });
+});
+
+describe('codec.required', () => {
+  const REQUIRED = 'no codec keys, and the configuration requires them (codec.required): set $SMOKESTACK_CODEC_KEYS_FILE (a file of <id>:<base64 key> lines) or $SMOKESTACK_CODEC_KEYS (docs/encryption.md)';
+  const required = labConfigWith((c) => (c.codec = { required: true }));
+  // Nothing listens here: a command that got past its checks exits 6 (unreachable).
+  const NO_TEMPORAL = { TEMPORAL_ADDRESS: '127.0.0.1:1', SMOKESTACK_CODEC_KEYS: '', SMOKESTACK_CODEC_KEYS_FILE: '' };
+
+  it('is off by default, and refuses a typo', () => {
+    expect(configSchema.shape.codec.parse({})).toEqual({ required: false });
+    expect(() => configSchema.shape.codec.parse({ require: true })).toThrow();
+    expect(() => requireCodecKeys({}, {})).not.toThrow();
+    expect(() => requireCodecKeys({ codec: { required: false } }, {})).not.toThrow();
+    expect(() => requireCodecKeys({ codec: { required: true } }, { SMOKESTACK_CODEC_KEYS: `k:${key()}` })).not.toThrow();
+    expect(() => requireCodecKeys({ codec: { required: true } }, {})).toThrow(REQUIRED);
+  });
+
+  it('the CLI refuses to start without keys: one line, exit 2; with keys it goes on', async () => {
+    const refused = await runCli(['status', 'dev-cloud', '--config', required], NO_TEMPORAL);
+    expect(refused.stderr.slice(refused.stderr.indexOf('error: '))).toBe(`error: ${REQUIRED}\n`);
+    expect(refused.code).toBe(EXIT.invalid);
+    const keyed = await runCli(['status', 'dev-cloud', '--config', required], { ...NO_TEMPORAL, SMOKESTACK_CODEC_KEYS: `k:${key()}` });
+    expect(keyed.code).toBe(EXIT.unreachable);
+  });
+
+  it('the worker refuses to start without keys: one line, exit 2', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, ...NO_TEMPORAL, SMOKESTACK_CONFIG: required, SMOKESTACK_METRICS_ADDRESS: '' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(run.stderr).toBe(`smokestack worker: ${REQUIRED}\n`);
+    expect(run.status).toBe(2);
   });
 });

@@ -3,7 +3,7 @@
 // compared as argv arrays: a joined string would hide where one argument
 // ends and the next begins.
 import { describe, expect, it } from 'vitest';
-import { quote, quoteArg, describe as describeCommand } from '../../src/commands/command.ts';
+import { quote, quoteArg, remoteLine, describe as describeCommand } from '../../src/commands/command.ts';
 import * as compose from '../../src/commands/compose.ts';
 import * as docker from '../../src/commands/docker.ts';
 import * as files from '../../src/commands/files.ts';
@@ -84,20 +84,42 @@ describe('file commands', () => {
   });
 
   it('builds exact argv', () => {
-    expect(files.makeDir('/opt/a b').argv).toEqual(['mkdir', '-p', '/opt/a b']);
     expect(files.removeTree('/opt/x/.smokestack/old').argv).toEqual(['rm', '-rf', '--', '/opt/x/.smokestack/old']);
     expect(files.freeDiskKb('/opt/x').argv).toEqual(['df', '-Pk', '/opt/x']);
     expect(files.httpStatus('http://127.0.0.1:3001/api/ready').argv).toEqual([
       'curl', '-sS', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', 'http://127.0.0.1:3001/api/ready',
     ]);
     expect(files.tailscaleStatus().argv).toEqual(['tailscale', 'status']);
-    expect(files.copyInto('/opt/x/.smokestack/rollback/r1', ['/opt/x/a.yml', '/opt/x/.env']).argv).toEqual([
-      'cp', '-p', '--', '/opt/x/a.yml', '/opt/x/.env', '/opt/x/.smokestack/rollback/r1',
-    ]);
     expect(files.listFiles('/opt/x').argv).toEqual(['ls', '-1A', '--', '/opt/x']);
     expect(files.checksum('/b/x.gz').argv).toEqual(['sha256sum', '--', '/b/x.gz']);
     expect(files.fileSize('/b/x.gz').argv).toEqual(['stat', '-c', '%s', '--', '/b/x.gz']);
     expect(files.readVersionSetting('/opt/x/.env').argv).toEqual(['sed', '-n', 's/^VERSION=//p', '/opt/x/.env']);
+  });
+
+  it('writes every file 0600 unless told otherwise', () => {
+    expect(files.writeFile('/opt/x/cloud.yml', 'services: {}\n').argv.slice(3)).toEqual(['sh', '0600', '/opt/x/cloud.yml']);
+    expect(files.writeFile('/opt/x/init.sh', '#!/bin/sh\n', files.MODES.readable.file).argv.slice(3)).toEqual(['sh', '0644', '/opt/x/init.sh']);
+    expect(files.MODES).toEqual({ private: { file: '0600', dir: '0700' }, readable: { file: '0644', dir: '0755' } });
+  });
+
+  it('makes directories 0700: a deploy directory if missing, smokestack\'s own closing what an older one left open', () => {
+    // An existing deploy directory may be upstream's: created 0700, never changed.
+    expect(files.makeDir('/opt/a b').argv).toEqual(['mkdir', '-p', '-m', '0700', '--', '/opt/a b']);
+    expect(files.makeDir('-x').argv).toEqual(['mkdir', '-p', '-m', '0700', '--', '-x']);
+    expect(files.makePrivateDir('/opt/x/backups/scheduled', '/opt/x/backups').argv).toEqual([
+      'sh', '-c', 'mkdir -p -m 700 -- "$1" && chmod -R go= -- "$2"', 'sh', '/opt/x/backups/scheduled', '/opt/x/backups',
+    ]);
+    expect(files.makePrivateDir('/opt/x/.smokestack').argv.slice(4)).toEqual(['/opt/x/.smokestack', '/opt/x/.smokestack']);
+    expect(files.makeDirWithMode('/opt/x/infra/mongodb-init', '0755').argv).toEqual([
+      'sh', '-c', 'mkdir -p -m "$1" -- "$2" && chmod "$1" -- "$2"', 'sh', '0755', '/opt/x/infra/mongodb-init',
+    ]);
+    expect(files.setMode('/opt/x/infra/empty', '0600').argv).toEqual(['chmod', '0600', '--', '/opt/x/infra/empty']);
+  });
+
+  it('copies rollback files as 0600, whatever mode the source had, keeping their times', () => {
+    expect(files.copyInto('/opt/x/.smokestack/rollback/r1', ['/opt/x/a.yml', '/opt/x/.env']).argv).toEqual([
+      'install', '-p', '-m', '0600', '--', '/opt/x/a.yml', '/opt/x/.env', '/opt/x/.smokestack/rollback/r1',
+    ]);
   });
 
   it('removes and renames one file, a leading "-" never read as an option', () => {
@@ -105,6 +127,21 @@ describe('file commands', () => {
     expect(files.removeFile('-rf').argv).toEqual(['rm', '-f', '--', '-rf']);
     expect(files.moveFile('/b/x.gz.partial', '/b/x.gz').argv).toEqual(['mv', '-f', '--', '/b/x.gz.partial', '/b/x.gz']);
     expect(files.moveFile('-a', '-b').argv).toEqual(['mv', '-f', '--', '-a', '-b']);
+  });
+});
+
+describe('the line the executor sends', () => {
+  it('is umask 077, then the quoted command: whatever a command creates on a host is private, redirects included', () => {
+    expect(remoteLine({ argv: ['docker', 'logs', 'a b'] })).toBe("umask 077 && docker logs 'a b'");
+    expect(remoteLine(mongo.dumpDatabase('mongo', '/b/x y.partial'))).toBe(`umask 077 && ${quote(mongo.dumpDatabase('mongo', '/b/x y.partial'))}`);
+    expect(remoteLine(docker.containerLogs('backend_cloud', 20))).toBe('umask 077 && docker container logs --tail 20 backend_cloud 2>&1');
+    expect(remoteLine({ argv: ['mongorestore'], stdinFile: '/b/x.gz' })).toBe('umask 077 && mongorestore < /b/x.gz');
+    // Logs show the command itself, not the umask every command gets.
+    expect(describeCommand({ argv: ['docker', 'logs', 'a b'] })).toBe("docker logs 'a b'");
+  });
+
+  it('keeps each argument one word: an argument cannot end the umask command or start another', () => {
+    expect(remoteLine({ argv: ['echo', '; umask 000; touch /tmp/x'] })).toBe("umask 077 && echo '; umask 000; touch /tmp/x'");
   });
 });
 

@@ -26,6 +26,7 @@ const full = () => ({
   backups: { store: '/var/lib/smokestack/backups', consistency: 'online', keep: { daily: 7, weekly: 4, monthly: 12 }, timeZone: 'Europe/Berlin', dailyAt: '03:30', validateWeekly: { day: 'saturday', at: '05:00' } },
   migration: { keepSourceDays: 14, dryRunTarget: 'dev-cloud', smokeCheck: { collection: 'smokes', path: '/api/latest/{collection}', port: 3001 }, checks: ['a backup of TARGET is validated'] },
   metrics: { address: '127.0.0.1:9464' },
+  codec: { required: true },
   environments: {
     'dev-cloud': {
       ...minimal().environments['dev-cloud'],
@@ -34,6 +35,7 @@ const full = () => ({
       connectTimeoutSeconds: 10,
       hostKey: `SHA256:${'A'.repeat(43)}`,
       extraFiles: ['extra.txt'],
+      readableExtraFiles: ['extra.txt'],
       env: { NODE_ENV: 'production', GREETING: 'two words and "quotes"' },
       secrets: { DB_PASSWORD: { env: 'DEV_DB_PASSWORD', encode: 'uri' }, VAPID_KEY: { file: 'vapid.key' } },
       services: {
@@ -177,10 +179,14 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   ],
   'environments.<name>.protected': [[(c) => (env(c).protected = 'yes'), 'environments.dev-cloud.protected: Invalid input: expected boolean, received string']],
   stateDir: [[(c) => (c.stateDir = 5), 'stateDir: Invalid input: expected string, received number']],
+  knownHostsFile: [
+    [(c) => (c.knownHostsFile = ''), 'knownHostsFile: Too small: expected string to have >=1 characters'],
+    [(c) => (c.knownHostsFile = '/nonexistent/known_hosts'), 'knownHostsFile: /nonexistent/known_hosts does not exist (`smokestack hosts trust ENV` writes it)'],
+  ],
   'environments.<name>.hostKey': [
     [
       (c) => (env(c).hostKey = 'ssh-ed25519 AAAA'),
-      'environments.dev-cloud.hostKey: must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub)',
+      'environments.dev-cloud.hostKey: must be an SSH fingerprint like SHA256:... (ssh-keygen -lf KEY.pub), or a list of them',
     ],
   ],
   'environments.<name>.deployDir': [
@@ -193,6 +199,10 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
   'environments.<name>.extraFiles': [
     [(c) => (env(c).extraFiles = ['nope']), `environments.dev-cloud.extraFiles.0: ${join(dir, 'nope')} does not exist`],
     [(c) => (env(c).extraFiles = 'extra.txt'), 'environments.dev-cloud.extraFiles: Invalid input: expected array, received string'],
+  ],
+  'environments.<name>.readableExtraFiles': [
+    [(c) => (env(c).readableExtraFiles = ['nope']), `environments.dev-cloud.readableExtraFiles.0: ${join(dir, 'nope')} does not exist`],
+    [(c) => (env(c).readableExtraFiles = 'extra.txt'), 'environments.dev-cloud.readableExtraFiles: Invalid input: expected array, received string'],
   ],
   'environments.<name>.env': [[(c) => (env(c).env = 'NODE_ENV=production'), 'environments.dev-cloud.env: Invalid input: expected record, received string']],
   'environments.<name>.env.<name>': [
@@ -434,6 +444,8 @@ const INVALID: Record<string, Array<[Mutation, string]>> = {
     [(c) => (c.migration.checks = ['']), 'migration.checks.0: Too small: expected string to have >=1 characters'],
   ],
   metrics: [[(c) => (c.metrics = '127.0.0.1:9464'), 'metrics: Invalid input: expected object, received string']],
+  codec: [[(c) => (c.codec = true), 'codec: Invalid input: expected object, received boolean']],
+  'codec.required': [[(c) => (c.codec.required = 'yes'), 'codec.required: Invalid input: expected boolean, received string']],
   'metrics.address': [
     [(c) => (c.metrics.address = '9464'), 'metrics.address: must be HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any free port)'],
     [(c) => (c.metrics.address = 'http://127.0.0.1:9464/metrics'), 'metrics.address: must be HOST:PORT, e.g. 127.0.0.1:9464 (port 0: any free port)'],
@@ -542,7 +554,12 @@ describe('configuration', () => {
       'smoker-3',
       'smokecloud',
     ]);
-    const example = loadConfig(join(REPO_ROOT, 'config/smart-smoker.example.yml'));
+    // The example pins each host's key by a placeholder: refused as it is, naming the field; valid once filled in.
+    const examplePath = join(REPO_ROOT, 'config/smart-smoker.example.yml');
+    expect(() => loadConfig(examplePath)).toThrow(/environments\.dev-cloud\.hostKey: must be an SSH fingerprint/);
+    const filled = join(dir, 'example-filled.yml');
+    writeFileSync(filled, readFileSync(examplePath, 'utf8').replaceAll('SHA256:fill-in-from-ssh-keygen-lf-on-the-host', `SHA256:${'F'.repeat(43)}`).replaceAll('../compose/', `${REPO_ROOT}/compose/`));
+    const example = loadConfig(filled);
     expect(Object.keys(example.environments)).toEqual(['dev-cloud', 'prod-cloud', 'virtual-smoker', 'smoker', 'smokecloud']);
     expect(example.promotion).toMatchObject({ from: ['dev-cloud', 'virtual-smoker'], to: 'prod-cloud', devices: ['smoker'] });
   });

@@ -10,6 +10,7 @@ import { backupGauges, backupTimes } from '../../src/metrics/backups.ts';
 import { runtimeTelemetry } from '../../src/metrics/runtime.ts';
 import { newRegistry, serveMetrics } from '../../src/metrics/server.ts';
 import { metricsAddress, parseAddress } from '../../src/metrics/settings.ts';
+import { backupIdAt } from '../../src/workflows/backup-id.ts';
 import { failure } from '../../src/workflows/failures.ts';
 import { outcomeOf, RUNBOOK_DURATION, RUNBOOK_DURATION_BUCKETS, runbookLabels } from '../../src/workflows/runbook-metrics.ts';
 import type { BackupManifest } from '../../src/workflows/types.ts';
@@ -85,17 +86,24 @@ describe('the backup store, as metrics', () => {
   /** A store with backups of dev-cloud (the newest unvalidated, one whose validation failed) and none of prod-cloud. */
   function storeFixture(): string {
     const store = mkdtempSync(join(tmpdir(), 'smokestack-store-'));
-    const put = (environment: string, id: string, takenAt: number, validated?: BackupManifest['validated'], archive = true) => {
+    const put = (environment: string, takenAt: number, validated?: BackupManifest['validated'], archive = true) => {
       mkdirSync(join(store, environment), { recursive: true });
-      const manifest = { id, environment, takenAt, archive: `${id}.archive.gz`, validated } as BackupManifest;
+      const id = backupIdAt(takenAt);
+      const manifest: BackupManifest = {
+        ...{ id, environment, takenAt, trigger: 'schedule', consistency: 'online', archive: `${id}.archive.gz`, sha256: '0'.repeat(64), bytes: 2 },
+        ...{ collections: [], tools: { mongodump: '100.10.0' }, run: { workflowId: 'database-dev-cloud', runId: 'r' } },
+        ...(validated ? { validated } : {}),
+      };
       writeFileSync(join(store, environment, `${id}.manifest.json`), JSON.stringify(manifest));
       if (archive) writeFileSync(join(store, environment, manifest.archive), 'gz');
     };
-    put('dev-cloud', 'a', T - 72 * HOUR, { at: T - 70 * HOUR, ok: true, detail: 'ok' });
-    put('dev-cloud', 'b', T - 48 * HOUR, { at: T - 46 * HOUR, ok: false, detail: 'counts differ' });
-    put('dev-cloud', 'c', T - 24 * HOUR);
+    put('dev-cloud', T - 72 * HOUR, { at: T - 70 * HOUR, ok: true, detail: 'ok' });
+    put('dev-cloud', T - 48 * HOUR, { at: T - 46 * HOUR, ok: false, detail: 'counts differ' });
+    put('dev-cloud', T - 24 * HOUR);
     // A manifest whose archive is gone (rotated away half-way) is no backup.
-    put('dev-cloud', 'd', T, undefined, false);
+    put('dev-cloud', T, undefined, false);
+    // Nor is one dated next year, validated or not: it would hide every stale backup from the alerts.
+    put('dev-cloud', Date.now() + 365 * 24 * HOUR, { at: Date.now() + 365 * 24 * HOUR, ok: true, detail: 'planted' });
     return labConfigWith((config) => (config.backups.store = store));
   }
 

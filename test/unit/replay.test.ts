@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../src/workflows/index.ts';
+import { FAILURE_CONVERTER_PATH } from '../../src/codec/failure-converter-path.ts';
 import { workflowsPath } from '../../src/worker.ts';
 import type { HistoryFixture } from '../support/record-histories.ts';
 import { REPO_ROOT } from '../support/paths.ts';
@@ -23,10 +24,14 @@ describe('recorded histories replay on the current workflow code', () => {
     expect(missing, 'record them: SMOKESTACK_RECORD_HISTORIES=test/fixtures/histories npm test').toEqual([]);
   });
 
-  it('replays each without a nondeterminism error', async () => {
+  // As a worker without codec keys runs them, and as one with keys: its failure converter (src/codec/failure-converter.ts) is bundled in.
+  it.each([
+    ['failures in plain text', undefined],
+    ['failures encoded', FAILURE_CONVERTER_PATH],
+  ])('replays each without a nondeterminism error (%s)', async (_, failureConverterPath) => {
     const failures: string[] = [];
     const histories = fixtures.map(({ workflowId, history }) => ({ workflowId, history }));
-    for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter: { failureConverterPath } }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);

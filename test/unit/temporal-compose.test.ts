@@ -11,7 +11,11 @@ import { LAB_CACHE, REPO_ROOT } from '../support/paths.ts';
 const file = join(REPO_ROOT, 'docker-compose.temporal.yml');
 const secrets = join(mkdtempSync(join(tmpdir(), 'smokestack-')), 'secrets.env');
 writeFileSync(secrets, 'DEV_MONGO_ROOT_PASSWORD=x\n');
-const env = { ...process.env, TEMPORAL_DB_PASSWORD: 'test', SMOKESTACK_SECRETS_FILE: secrets };
+// The codec token, as docs/operations.md makes it: the codec server's, and the UI's endpoint with it.
+const codecToken = join(mkdtempSync(join(tmpdir(), 'smokestack-')), 'codec-token.env');
+const TOKEN = 'f'.repeat(64);
+writeFileSync(codecToken, `SMOKESTACK_CODEC_TOKEN=${TOKEN}\nTEMPORAL_CODEC_ENDPOINT=http://localhost:8888/${TOKEN}\n`);
+const env = { ...process.env, TEMPORAL_DB_PASSWORD: 'test', SMOKESTACK_SECRETS_FILE: secrets, SMOKESTACK_CODEC_TOKEN_ENV: codecToken };
 
 const compose = {
   'Compose v2': [join(LAB_CACHE, 'bin', 'docker-compose')],
@@ -29,6 +33,9 @@ describe('docker-compose.temporal.yml', () => {
     for (const service of ['temporal', 'temporal-ui']) {
       expect(JSON.stringify(model.services[service].ports), service).toMatch(/127\.0\.0\.1/);
     }
+    // The codec server's token, and the UI's codec endpoint carrying it, from the one env file.
+    expect(model.services['codec-server'].environment.SMOKESTACK_CODEC_TOKEN).toBe(TOKEN);
+    expect(model.services['temporal-ui'].environment.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:8888/${TOKEN}`);
   });
 
   it('refuses to start without the database password', () => {

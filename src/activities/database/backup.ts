@@ -4,13 +4,13 @@
 import { posix } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { inspectContainers } from '../../commands/docker.ts';
-import { checksum, fileSize, makeDir, moveFile, removeFile } from '../../commands/files.ts';
+import { checksum, fileSize, makePrivateDir, moveFile, removeFile } from '../../commands/files.ts';
 import { dumpDatabase } from '../../commands/mongo.ts';
 import type { BackupRecord, DeployPlan } from '../../workflows/types.ts';
 import type { RemoteHost } from '../../ssh/executor.ts';
 import type { Command } from '../../commands/command.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
-import { BACKUP_SUFFIX, preDeployBackupsDir } from '../host/layout.ts';
+import { BACKUP_SUFFIX, backupsDir, preDeployBackupsDir } from '../host/layout.ts';
 import { jsonLines, lastLines } from '../output.ts';
 import { failure } from '../../workflows/failures.ts';
 import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
@@ -24,7 +24,7 @@ export async function backupDatabase(plan: DeployPlan): Promise<BackupRecord | n
   const path = posix.join(dir, `${stamp}-${info.workflowExecution?.runId ?? info.activityId}${BACKUP_SUFFIX}`);
   return onHost(plan.host, async (host) => {
     if (!(await isRunning(host, container))) return null; // first deploy: nothing to back up
-    await host.check(makeDir(dir));
+    await host.check(makePrivateDir(dir, backupsDir(plan.deployDir)));
     const { sha256, bytes } = await dumpToFile(host, dumpDatabase(container, `${path}.partial`), path);
     return { path, sha256, bytes };
   });

@@ -12,6 +12,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import type { RemoteHost } from '../../ssh/executor.ts';
 import type { HostTarget } from '../../workflows/types.ts';
 import { failure } from '../../workflows/failures.ts';
+import { redactValues } from '../redact.ts';
 import { onHost } from '../remote.ts';
 
 export interface DatabaseCredentials {
@@ -120,6 +121,5 @@ function connectFailure(target: HostTarget, port: number, credentials: DatabaseC
 
 /** The text with every occurrence of the secret (and its URL-encoded form) replaced. */
 export function redact(text: string, secret: string): string {
-  if (!secret) return text;
-  return text.split(secret).join('***').split(encodeURIComponent(secret)).join('***');
+  return redactValues(text, [secret]);
 }

@@ -9,6 +9,7 @@ import { checksum } from '../../commands/files.ts';
 import { migrationSettings, type MigrationConfig } from '../../config/schema.ts';
 import type { BackupManifest, BackupPlan, DatabaseFacts, MigrateInput, SmokeCheck } from '../../workflows/types.ts';
 import { failure } from '../../workflows/failures.ts';
+import { backupsDirOf } from '../host/layout.ts';
 import { getOnLoopback } from '../host/loopback-http.ts';
 import { freeDisk } from '../host/preflight.ts';
 import { workerConfig } from '../plan.ts';
@@ -81,7 +82,7 @@ async function refusesStrangers(plan: BackupPlan): Promise<boolean> {
 }
 
 /** Where a migration's archive lands on the target: beside its backups, not among them (rotation never sees it). */
-export const migrationDir = (target: BackupPlan): string => posix.join(posix.dirname(target.hostDir), 'migrations');
+export const migrationDir = (target: BackupPlan): string => posix.join(backupsDirOf(target.hostDir), 'migrations');
 
 /**
  * The source's archive, from the runner's store (where the backup step put
@@ -99,7 +100,7 @@ export async function transferArchive(source: BackupPlan, target: BackupPlan, ma
     if (there.code === 0 && there.stdout.split(/\s+/)[0] === manifest.sha256) return remote;
     const here = await fileSha256(local).catch(() => 'missing');
     if (here !== manifest.sha256) throw failure('BackupCopyCorrupt', `the store's copy of ${manifest.archive} has sha256 ${here}, its manifest ${manifest.sha256}`);
-    await uploadArchive(host, target.host.host, local, remote, manifest);
+    await uploadArchive(host, target.host.host, local, remote, manifest, backupsDirOf(target.hostDir));
     return remote;
   });
 }

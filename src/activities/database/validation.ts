@@ -9,8 +9,8 @@
 // own counts, indexes and content hashes go into the manifest), and
 // writing a manifest again in both places when it learns something.
 import { randomBytes } from 'node:crypto';
-import { rename, stat, writeFile } from 'node:fs/promises';
-import { join, posix } from 'node:path';
+import { lstat, rename, writeFile } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { Db } from 'mongodb';
 import { containerImageId, dockerRootDir, publishedPort, removeContainer, runScratchDatabase } from '../../commands/docker.ts';
 import { checksum, fileSize, writeFile as writeRemoteFile } from '../../commands/files.ts';
@@ -19,12 +19,14 @@ import type { BackupCopy, BackupManifest, BackupPlan, CopyCheck, DatabaseState }
 import { failure } from '../../workflows/failures.ts';
 import { DUMP_TIMEOUT_SECONDS } from '../../workflows/timeouts.ts';
 import type { RemoteHost } from '../../ssh/executor.ts';
+import { childPath } from '../host/names.ts';
 import { freeDisk } from '../host/preflight.ts';
 import { lastLines } from '../output.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
 import { readArchiveFile } from './archive.ts';
-import { fileSha256, MANIFEST_SUFFIX } from './backups.ts';
+import { assertManifest, fileSha256, MANIFEST_SUFFIX } from './backups.ts';
 import { withDatabase } from './connect.ts';
+import { printableDetail } from './manifest.ts';
 import { stageArchive, stateOf } from './restore.ts';
 
 const SCRATCH_USER = 'smokestack-validate';
@@ -38,7 +40,7 @@ const SCRATCH_READY_MS = 90_000;
  * again in both places.
  */
 export async function inspectArchive(plan: BackupPlan, manifest: BackupManifest): Promise<BackupManifest> {
-  const content = await whileHeartbeating(readArchiveFile(join(plan.storeDir, manifest.archive)));
+  const content = await whileHeartbeating(readArchiveFile(childPath(plan.storeDir, manifest.archive)));
   const said = new Map(manifest.collections.map((c) => [c.namespace, c.documents]));
   const disagree = content.collections.filter((c) => (said.get(c.namespace) ?? 0) !== c.documents || !said.has(c.namespace));
   if (disagree.length > 0 || said.size !== content.collections.length) {
@@ -50,26 +52,28 @@ export async function inspectArchive(plan: BackupPlan, manifest: BackupManifest)
   return inspected;
 }
 
-/** Writes the manifest beside each copy of its archive that still exists. */
-export async function saveManifest(plan: BackupPlan, manifest: BackupManifest): Promise<void> {
+/** Writes the manifest beside each copy of its archive that still exists; only a manifest that passes the checks of one read back. */
+export async function saveManifest(plan: BackupPlan, given: BackupManifest): Promise<void> {
+  const manifest = given.validated ? { ...given, validated: { ...given.validated, detail: printableDetail(given.validated.detail) } } : given;
+  assertManifest(plan, manifest);
   const text = `${JSON.stringify(manifest, null, 2)}\n`;
   const name = `${manifest.id}${MANIFEST_SUFFIX}`;
-  if (await stat(join(plan.storeDir, manifest.archive)).then(() => true, () => false)) {
+  if (await lstat(childPath(plan.storeDir, manifest.archive)).then((s) => s.isFile(), () => false)) {
     // Renamed into place: a reader (the listing, a restore) never sees half a manifest.
-    await writeFile(join(plan.storeDir, `${name}.partial`), text, { mode: 0o600 });
-    await rename(join(plan.storeDir, `${name}.partial`), join(plan.storeDir, name));
+    await writeFile(childPath(plan.storeDir, `${name}.partial`), text, { mode: 0o600 });
+    await rename(childPath(plan.storeDir, `${name}.partial`), childPath(plan.storeDir, name));
   }
   await onHost(plan.host, async (host) => {
-    if ((await host.run(fileSize(posix.join(plan.hostDir, manifest.archive)))).code !== 0) return;
-    await host.check(writeRemoteFile(posix.join(plan.hostDir, name), text, '0600'));
+    if ((await host.run(fileSize(childPath(plan.hostDir, manifest.archive)))).code !== 0) return;
+    await host.check(writeRemoteFile(childPath(plan.hostDir, name), text));
   });
 }
 
 /** Each copy's archive, hashed again now: the manifest's sha256, or not. */
 export async function checkCopies(plan: BackupPlan, manifest: BackupManifest): Promise<CopyCheck[]> {
-  const inStore = await whileHeartbeating(fileSha256(join(plan.storeDir, manifest.archive)).catch(() => undefined));
+  const inStore = await whileHeartbeating(fileSha256(childPath(plan.storeDir, manifest.archive)).catch(() => undefined));
   const onHostSum = await onHost(plan.host, async (host) => {
-    const ran = await whileHeartbeating(host.run(checksum(posix.join(plan.hostDir, manifest.archive))));
+    const ran = await whileHeartbeating(host.run(checksum(childPath(plan.hostDir, manifest.archive))));
     return ran.code === 0 ? ran.stdout.split(/\s+/)[0] : undefined;
   });
   const verdict = (copy: BackupCopy, sum: string | undefined): CopyCheck => ({ copy, state: sum === undefined ? 'missing' : sum === manifest.sha256 ? 'ok' : 'differs', sha256: sum });

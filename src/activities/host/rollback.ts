@@ -5,13 +5,13 @@ import { posix } from 'node:path';
 import { Context } from '@temporalio/activity';
 import { composeUp } from '../../commands/compose.ts';
 import { inspectContainers, inspectImages, pullImage, stackContainers } from '../../commands/docker.ts';
-import { copyInto, listFiles, makeDir, readVersionSetting, writeFile } from '../../commands/files.ts';
+import { copyInto, listFiles, makePrivateDir, readVersionSetting, writeFile } from '../../commands/files.ts';
 import type { RemoteHost } from '../../ssh/executor.ts';
 import type { DeployPlan, HostFacts, RollbackPoint, ServiceImage } from '../../workflows/types.ts';
 import { digestFor, pinnedRef } from '../registry/images.ts';
 import { jsonLines, lastLines } from '../output.ts';
 import { onHost, whileHeartbeating } from '../remote.ts';
-import { rollbackPointsDir } from './layout.ts';
+import { rollbackPointsDir, smokestackDir } from './layout.ts';
 import { composeProject, ENV_FILE, PINS_FILE, pinsFile, pull } from './stack.ts';
 import { failure } from '../../workflows/failures.ts';
 import { composeUpTimeoutSeconds } from '../../workflows/timeouts.ts';
@@ -25,7 +25,7 @@ export async function captureRollbackPoint(plan: DeployPlan): Promise<RollbackPo
     const images = ids.length > 0 ? await imagesOfContainers(host, ids) : [];
     const present = (await host.run(listFiles(plan.deployDir))).stdout.split('\n');
     const savedFiles = [plan.composeFileName, ENV_FILE, PINS_FILE].filter((f) => present.includes(f));
-    await host.check(makeDir(savedDir));
+    await host.check(makePrivateDir(savedDir, smokestackDir(plan.deployDir)));
     if (savedFiles.length > 0) await host.check(copyInto(savedDir, savedFiles.map((f) => posix.join(plan.deployDir, f))));
     const previousVersion = present.includes(ENV_FILE)
       ? (await host.check(readVersionSetting(posix.join(plan.deployDir, ENV_FILE)))).trim() || null

@@ -6,7 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { composeConfig, composePull, composeStop, composeUp, type ComposeProject } from '../../commands/compose.ts';
 import { containerLogs, inspectImages, pullImage } from '../../commands/docker.ts';
-import { listFiles, makeDir, writeFile } from '../../commands/files.ts';
+import { listFiles, makeDir, MODES, writeFile, type Access } from '../../commands/files.ts';
 import { RemoteCommandError, type RemoteHost } from '../../ssh/executor.ts';
 import type { DeployPlan, HostFacts, ReleaseImage, ServiceImage } from '../../workflows/types.ts';
 import { digestFor, isMissingImage } from '../registry/images.ts';
@@ -29,7 +29,11 @@ export function composeProject(plan: DeployPlan, facts: HostFacts, pinned = true
   return { flavor: facts.compose, dir: plan.deployDir, files };
 }
 
-/** Uploads the compose file and its companions, and writes .env (0600) with the version and secrets. */
+/**
+ * Uploads the compose file and its companions, and writes .env with the
+ * version and secrets: all 0600 (folders 0700), but for readableExtraFiles,
+ * which containers read as users of their own (0644, folders 0755).
+ */
 export async function uploadStack(plan: DeployPlan): Promise<void> {
   const compose = readFileSync(plan.composeFile);
   if (sha256(compose) !== plan.composeSha256) {
@@ -42,12 +46,13 @@ export async function uploadStack(plan: DeployPlan): Promise<void> {
   await onHost(plan.host, async (host) => {
     await host.check(makeDir(plan.deployDir));
     await host.check(writeFile(posix.join(plan.deployDir, plan.composeFileName), compose.toString('utf8')));
-    for (const local of plan.extraFiles) {
+    const extras = [...plan.extraFiles.map((local) => ({ local, access: 'private' as Access })), ...(plan.readableExtraFiles ?? []).map((local) => ({ local, access: 'readable' as Access }))];
+    for (const { local, access } of extras) {
       const remote = posix.join(plan.deployDir, basename(local));
-      if (statSync(local).isDirectory()) await host.uploadDir(local, remote);
-      else await host.check(writeFile(remote, readFileSync(local, 'utf8')));
+      if (statSync(local).isDirectory()) await host.uploadDir(local, remote, access);
+      else await host.check(writeFile(remote, readFileSync(local, 'utf8'), MODES[access].file));
     }
-    await host.check(writeFile(posix.join(plan.deployDir, ENV_FILE), env.join('\n') + '\n', '0600'));
+    await host.check(writeFile(posix.join(plan.deployDir, ENV_FILE), env.join('\n') + '\n'));
   });
 }
 
