@@ -3,6 +3,7 @@
 // holder still runs. Both talk only to Temporal, through the worker's own
 // client.
 import { Context, log } from '@temporalio/activity';
+import proto from '@temporalio/proto';
 import { lockWorkflowId, requestLockSignal } from '../workflows/definitions.ts';
 import { LOCK_HOLDER_CHECK_SECONDS, LOCK_STALE_SECONDS } from '../workflows/timeouts.ts';
 import type { EnvironmentLockState, LockRequest } from '../workflows/types.ts';
@@ -57,6 +58,8 @@ async function stateToCarryOver(client: TemporalClient, workflowId: string, task
     desc = await handle.describe();
   } catch (err) {
     if ((err as Error).name === 'WorkflowNotFoundError') return {};
+    // A memo this process cannot read (encrypted with keys it lacks): a lock that ended free carries nothing, so its state is not needed.
+    if (await endedFree(client, workflowId)) return {};
     throw err;
   }
   const last = (desc.memo?.state ?? {}) as Partial<EnvironmentLockState>;
@@ -73,6 +76,12 @@ async function stateToCarryOver(client: TemporalClient, workflowId: string, task
   log.warn(`the lock ${workflowId}: ${why}`);
   await handle.terminate(why).catch(() => undefined);
   return carried;
+}
+
+/** Whether the lock's last run completed (free), read without decoding its memo. */
+async function endedFree(client: TemporalClient, workflowId: string): Promise<boolean> {
+  const { workflowExecutionInfo } = await client.workflowService.describeWorkflowExecution({ namespace: client.options.namespace, execution: { workflowId } });
+  return workflowExecutionInfo?.status === proto.temporal.api.enums.v1.WorkflowExecutionStatus.WORKFLOW_EXECUTION_STATUS_COMPLETED;
 }
 
 /** Whether a run is still running (a holder that was terminated is not). */

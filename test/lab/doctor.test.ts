@@ -51,12 +51,15 @@ it('passes on the lab with a worker polling, with a line per host', async () => 
   expect(run.stdout).toMatch(/^ok\s+search attributes\s+SmokestackEnvironment, SmokestackVersion, SmokestackOutcome$/m);
   expect(run.stdout).toContain(`1 worker polls task queue ${w.taskQueue}`);
   for (const name of LAB_ENVIRONMENTS) {
-    // The lab pins no host keys: SSH answers, with a warning.
-    expect(run.stdout).toMatch(new RegExp(`^warn\\s+${name} ssh\\s+root@172\\.29\\.101\\.\\d+:22 answers; no hostKey pinned`, 'm'));
+    // The lab pins every host's keys (knownHostsFile, written by lab:up from each host): SSH answers with one of them.
+    expect(run.stdout).toMatch(new RegExp(`^ok\\s+${name} ssh\\s+root@172\\.29\\.101\\.\\d+:22, host key SHA256:\\S+( or SHA256:\\S+)* \\(pinned\\)$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^ok\\s+${name} docker\\s+Engine \\d+\\.\\d+\\.\\d+\\S*, Compose 2\\.\\d+\\.\\d+$`, 'm'));
     expect(run.stdout).toMatch(new RegExp(`^ok\\s+${name} disk\\s+[\\d.]+ [GM]B free for /opt/`, 'm'));
   }
   expect(run.stdout).toMatch(/^ok\s+registry\s+http:\/\/127\.0\.0\.1:5000\/v2\/ answers 200$/m);
+  // The approvers' keys, from the lab's allowed signers file.
+  expect(run.stdout).toMatch(/^ok\s+approver bob\s+1 key\(s\): SHA256:\S+$/m);
+  expect(run.stdout).toMatch(/^ok\s+approver carol\s+1 key\(s\): SHA256:\S+$/m);
   expect(run.stdout).toMatch(/^ok\s+discord webhook\s+https:\/\/discord\.com\/api\/webhooks\/\d+\/\*\*\*, well formed/m);
 });
 
@@ -71,6 +74,9 @@ it('fails a host it cannot reach in one line, and only warns of the often-off Pi
   const broken = labConfigWith((c) => {
     c.environments['dev-cloud'].port = 1;
     c.environments.smoker.port = 1; // promotion.devices: off most of the time
+    // known_hosts pins port 22: on another port each needs its own pin (nothing answers there anyway).
+    c.environments['dev-cloud'].hostKey = `SHA256:${'A'.repeat(43)}`;
+    c.environments.smoker.hostKey = `SHA256:${'A'.repeat(43)}`;
   });
   const t0 = Date.now();
   const run = await doctor(broken);
